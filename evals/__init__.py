@@ -1,0 +1,1 @@
+"""Labeled data and runners that drive the app's own public functions."""

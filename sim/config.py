@@ -1,0 +1,44 @@
+"""One typed configuration object, read from the environment (prefix REHEARSE_) and `.env`."""
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Every knob of the app. See `.env.example` for the documented variables."""
+
+    model_config = SettingsConfigDict(env_prefix="REHEARSE_", env_file=".env", extra="ignore")
+
+    base_url: str | None = Field(None, description="OpenAI-compatible base URL; unset = embedded server")
+    api_key: SecretStr | None = Field(None, description="API key for base_url; unset = 'not-needed'")
+    persona_model: str = Field("smollm2-135m", description="model that voices the colleague")
+    judge_model: str = Field("smollm2-135m", description="model for the LLM judge scorer")
+    coach_model: str = Field("smollm2-135m", description="model for coaching rewrites")
+    timeout: float = Field(30.0, gt=0, description="seconds before one model request is abandoned")
+    max_retries: int = Field(2, ge=0, le=5, description="retries on 429, 5xx and connection errors")
+    context_tokens: int = Field(2048, ge=256, description="context window used to trim prompts")
+    embedded_ctx: int = Field(2048, ge=256, description="n_ctx of the embedded llama.cpp server")
+    scorer: Literal["embed", "judge", "ensemble"] = "embed"
+    db_path: Path = Field(Path("rehearse.sqlite"), description="SQLite checkpoint file")
+    database_url: str | None = Field(None, description="postgresql://... to keep sessions in PostgreSQL")
+    host: str = "127.0.0.1"
+    port: int = Field(7860, ge=0, le=65535)
+    share: bool = False
+    max_chars: int = Field(20_000, ge=1, description="longest user turn accepted")
+    users: SecretStr | None = Field(None, description="optional login: 'alice:pw1,bob:pw2'")
+    debug: bool = Field(False, description="log conversation text")
+
+    @property
+    def embedded(self) -> bool:
+        """True when no remote endpoint is configured and the app runs its own llama.cpp server."""
+        return self.base_url is None and self.api_key is None
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The settings of this process, read once."""
+    return Settings()
