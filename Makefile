@@ -37,8 +37,10 @@ evals: $(STAMP)
 	$(PY) -m evals dialogues
 	$(PY) -m evals reliability
 
+# A throwaway PostgreSQL on 127.0.0.1 for the tests marked `postgres`; stopped again however pytest ends.
 pytest: $(STAMP) system
-	$(VENV)/bin/pytest
+	url=$$(bash scripts/postgres.sh start) && trap 'bash scripts/postgres.sh stop' EXIT && \
+	REHEARSE_TEST_DATABASE_URL="$$url" $(VENV)/bin/pytest
 
 bench: $(STAMP)
 	$(PY) -m evals bench
