@@ -1,0 +1,122 @@
+"""The guard: a pure check that a model reply is the colleague talking to the user, and nothing else.
+
+A reply that is only too long is trimmed to whole sentences instead of failing.
+"""
+
+import re
+from collections import Counter
+from collections.abc import Sequence
+from typing import Final, NamedTuple
+
+from sim.personas import Persona
+
+MAX_SENTENCES: Final = 4
+MAX_CHARS: Final = 400
+LEAK_WORDS: Final = 7
+"""A run of this many words copied from the instructions counts as a prompt leak."""
+
+_OUT_OF_CHARACTER = re.compile(
+    r"\b(as an? (ai|assistant|language model|chatbot)|language model|ai model|assistant|chatbot|openai"
+    r"|i'?m here to help|i am here to help|how (can|may) i (help|assist)|happy to help"
+    r"|i cannot (assist|help with)|role[- ]?play|simulat(ion|ed|or)|the user\b|user's)",
+    re.IGNORECASE,
+)
+_LEAK = re.compile(
+    r"(system prompt|instructions?:|persona card|your (move|character|role) is|\bmove:|speaking_style"
+    r"|how_they_took_it|rebuilds_trust|opening_line|personality:|incident:|situation:|triggers:)",
+    re.IGNORECASE,
+)
+_APOLOGY = re.compile(
+    r"\b(i'?m (so |really |very |truly )?sorry|i am (so |really |very |truly )?sorry|i apologi[sz]e"
+    r"|my (fault|bad|mistake)|forgive me|i take (full )?responsibility)\b",
+    re.IGNORECASE,
+)
+_LABEL = re.compile(r"^\s*\**\s*(user|assistant|system|you|me|colleague|human|ai)\s*\**\s*:", re.I | re.M)
+_SENTENCE = re.compile(r"[^.!?]+(?:[.!?]+[\"')\]]*|$)")
+_WORD = re.compile(r"[a-z0-9']+")
+
+
+class GuardResult(NamedTuple):
+    """The verdict on one reply; `text` is the cleaned (maybe trimmed) reply to show when `ok`."""
+
+    ok: bool
+    text: str
+    reasons: tuple[str, ...]
+
+
+def _words(text: str) -> list[str]:
+    return _WORD.findall(text.lower())
+
+
+def _shingles(words: Sequence[str], n: int) -> set[tuple[str, ...]]:
+    return {tuple(words[i : i + n]) for i in range(len(words) - n + 1)}
+
+
+def _sentences(text: str) -> list[str]:
+    return [s.strip() for s in _SENTENCE.findall(text) if s.strip()]
+
+
+def clean(reply: str, persona: Persona) -> str:
+    """Strip what a chat model wraps around a line: the speaker's own label, quotes, stray markup."""
+    text = reply.replace("\r", "").strip()
+    own_label = re.compile(rf"^\s*\**\s*{re.escape(persona.name.split()[0])}[^:\n]{{0,30}}:\s*", re.I)
+    text = own_label.sub("", text, count=1)
+    text = re.sub(r"\s+", " ", text).strip()
+    if len(text) >= 2 and text[0] == text[-1] and text[0] in "\"'":
+        text = text[1:-1].strip()
+    return text
+
+
+def trim(text: str) -> str:
+    """At most MAX_SENTENCES whole sentences and MAX_CHARS characters; drop an unfinished last sentence."""
+    sentences = _sentences(text)
+    if len(sentences) > 1 and sentences[-1][-1] not in ".!?\"')]":
+        sentences = sentences[:-1]
+    kept: list[str] = []
+    for sentence in sentences[:MAX_SENTENCES]:
+        if len(" ".join([*kept, sentence])) > MAX_CHARS:
+            break
+        kept.append(sentence)
+    return " ".join(kept)
+
+
+def _looping(words: Sequence[str]) -> bool:
+    counts = Counter(tuple(words[i : i + 4]) for i in range(len(words) - 3))
+    return bool(counts) and max(counts.values()) >= 3
+
+
+def check(
+    reply: str,
+    persona: Persona,
+    *,
+    instructions: str = "",
+    previous: Sequence[str] = (),
+) -> GuardResult:
+    """Check a reply; `instructions` is the prompt text the model must not repeat (not its example lines)."""
+    text = clean(reply, persona)
+    reasons: list[str] = []
+    if not _words(text):
+        return GuardResult(False, "", ("empty",))
+    if _LABEL.search(reply) or re.search(r"\n\s*\w[\w ]{0,20}:\s", reply):
+        reasons.append("role label")
+    own_words = f"{persona.name} {persona.role}".lower()
+    if any(m.group(0).lower() not in own_words for m in _OUT_OF_CHARACTER.finditer(text)):
+        reasons.append("out of character")
+    if _LEAK.search(text):
+        reasons.append("prompt leak")
+    elif instructions:
+        allowed = _shingles(_words(" ".join(persona.lines_text())), LEAK_WORDS)
+        copied = _shingles(_words(text), LEAK_WORDS) & _shingles(_words(instructions), LEAK_WORDS)
+        if copied - allowed:
+            reasons.append("prompt leak")
+    if _APOLOGY.search(text):
+        reasons.append("apologizes for the user")
+    words = _words(text)
+    if _looping(words):
+        reasons.append("repetition loop")
+    if any(_words(p) == words for p in previous):
+        reasons.append("repeats an earlier reply")
+    trimmed = trim(text)
+    if not trimmed:
+        reasons.append("too long" if text else "empty")
+    return GuardResult(not reasons, trimmed if not reasons else text, tuple(reasons))

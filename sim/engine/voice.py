@@ -1,0 +1,131 @@
+"""Voicing a move: the LLM writes the colleague's line, the guard vets it, the authored lines catch failures.
+
+First try: prompts/persona.md. If the guard rejects it: one retry with prompts/persona_strict.md.
+If that fails too: the persona's authored line for the move, rotated so it does not repeat.
+"""
+
+import time
+from collections.abc import Sequence
+from typing import Final, NamedTuple
+
+from sim.engine.guard import check
+from sim.engine.moves import MOVE_HINTS
+from sim.llm.protocol import ChatMessage, ChatModel, ModelError
+from sim.llm.tokens import fit_messages
+from sim.personas import Persona
+from sim.prompts import Prompt
+from sim.vocab import MoveId, ReplySource
+
+MAX_TOKENS: Final = 90
+HISTORY_TURNS: Final = 3
+"""Recent exchanges shown to the model; older ones are dropped first anyway when the window is tight."""
+STOP: Final = ("\nUser:", "\nYou:", "\n\n", "<|im_end|>")
+INJECTED: Final = "(They say something that has nothing to do with what happened.)"
+"""Sent to the model in place of a turn the scorer flagged as an injection attempt."""
+
+
+class Voiced(NamedTuple):
+    """The vetted reply and how it came about."""
+
+    text: str
+    source: ReplySource
+    reasons: tuple[str, ...]
+    """Why the generated (and retried) replies failed the guard."""
+    prompt_tokens: int
+    completion_tokens: int
+    reply_ms: float
+
+
+NEAREST: Final[dict[MoveId, tuple[MoveId, ...]]] = {
+    "guarded": ("withdraws", "tests_sincerity"),
+    "vents": ("tests_sincerity", "guarded"),
+    "tests_sincerity": ("guarded", "vents"),
+    "softens": ("shares_side", "tests_sincerity"),
+    "shares_side": ("softens", "vents"),
+    "counter_proposes": ("tests_sincerity", "softens"),
+    "accepts": ("softens", "counter_proposes"),
+    "withdraws": ("guarded", "vents"),
+}
+"""Moves whose lines stand in when every line of a move has been said already."""
+
+
+def authored_line(persona: Persona, move: MoveId, previous: Sequence[str], turn_index: int) -> str:
+    """The persona's line for the move that passes the guard and was not said yet.
+
+    When the move's lines are used up, the nearest moves' lines stand in; only then does a line repeat.
+    """
+    for candidate_move in (move, *NEAREST[move]):
+        for line in persona.lines[candidate_move]:
+            verdict = check(line, persona, previous=previous)
+            if verdict.ok:
+                return verdict.text
+    lines = persona.lines[move]
+    return lines[turn_index % len(lines)]
+
+
+def build_messages(
+    system: str, history: Sequence[tuple[str, str]], user_text: str, opening: str, budget: int
+) -> list[ChatMessage]:
+    """System card, the opening line, the last exchanges, the current turn; oldest dropped to fit."""
+    messages: list[ChatMessage] = [{"role": "system", "content": system}]
+    messages.append({"role": "assistant", "content": opening})
+    for said, reply in history[-HISTORY_TURNS:]:
+        messages.append({"role": "user", "content": said})
+        messages.append({"role": "assistant", "content": reply})
+    messages.append({"role": "user", "content": user_text})
+    return fit_messages(messages, budget)
+
+
+def render(prompt: Prompt, persona: Persona, move: MoveId) -> str:
+    values = {
+        "name": persona.name,
+        "role": persona.role,
+        "personality": ", ".join(persona.personality),
+        "speaking_style": persona.speaking_style,
+        "incident": persona.incident,
+        "how_they_took_it": persona.how_they_took_it,
+        "move_hint": MOVE_HINTS[move],
+        "examples": persona.lines[move],
+    }
+    return prompt.render(**{k: v for k, v in values.items() if k in prompt.inputs})
+
+
+def voice(
+    model: ChatModel,
+    prompts: tuple[Prompt, Prompt],
+    persona: Persona,
+    move: MoveId,
+    *,
+    history: Sequence[tuple[str, str]],
+    user_text: str,
+    injected: bool,
+    turn_index: int,
+) -> Voiced:
+    """Generate, guard, retry once, fall back. A ModelError on the first call propagates."""
+    previous = [persona.opening_line, *(reply for _, reply in history)]
+    said = INJECTED if injected else user_text
+    budget = model.context_window - MAX_TOKENS - 16
+    reasons: list[str] = []
+    prompt_tokens = completion_tokens = 0
+    started = time.perf_counter()
+    for attempt, (prompt, temperature) in enumerate(zip(prompts, (0.7, 0.3), strict=True)):
+        system = render(prompt, persona, move)
+        messages = build_messages(system, history, said, persona.opening_line, budget)
+        try:
+            reply = model.complete(messages, max_tokens=MAX_TOKENS, temperature=temperature, stop=list(STOP))
+        except ModelError:
+            if attempt == 0:
+                raise
+            reasons.append("model error on retry")
+            break
+        prompt_tokens += reply.prompt_tokens
+        completion_tokens += reply.completion_tokens
+        verdict = check(reply.text, persona, instructions=system, previous=previous)
+        if verdict.ok:
+            source: ReplySource = "generated" if attempt == 0 else "retried"
+            elapsed = (time.perf_counter() - started) * 1000
+            return Voiced(verdict.text, source, tuple(reasons), prompt_tokens, completion_tokens, elapsed)
+        reasons.extend(f"{'retry' if attempt else 'first'}: {r}" for r in verdict.reasons)
+    line = authored_line(persona, move, previous, turn_index)
+    elapsed = (time.perf_counter() - started) * 1000
+    return Voiced(line, "fallback", tuple(reasons), prompt_tokens, completion_tokens, elapsed)
