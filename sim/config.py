@@ -31,6 +31,9 @@ class Settings(BaseSettings):
     max_chars: int = Field(20_000, ge=1, description="longest user turn accepted")
     users: SecretStr | None = Field(None, description="optional login: 'alice:pw1,bob:pw2'")
     debug: bool = Field(False, description="log conversation text")
+    browser_secret: SecretStr | None = Field(
+        None, description="key for the browser's local storage; unset = a key file beside db_path"
+    )
 
     @property
     def embedded(self) -> bool:
