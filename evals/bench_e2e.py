@@ -1,0 +1,230 @@
+"""Turn latency split by stage, the bare-model floor of the same prompts, and scorer throughput.
+
+Runs the real Rehearsal facade in this process on the embedded model (or whatever the settings name),
+records every prompt the persona model receives, and right after each turn sends the reply prompt
+straight to the same server with the same sampling settings: that bare completion is the floor the
+whole turn is compared with.
+"""
+
+import json
+import tempfile
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import openai
+
+from evals.bench_stats import summarize
+from sim.config import Settings
+from sim.llm.backend import Models, open_models
+from sim.llm.protocol import ChatMessage, ChatModel, Completion
+
+TURNS_FILE = Path(__file__).parent / "data" / "bench_turns.json"
+SCORER_DATA = Path(__file__).parent / "data" / "test.jsonl"
+FLOOR_TIMEOUT = 60.0
+
+
+@dataclass
+class Call:
+    """One request the persona model received, and its reply."""
+
+    messages: list[ChatMessage]
+    max_tokens: int
+    temperature: float
+    stop: list[str] | None
+    completion: Completion
+
+
+@dataclass
+class RecordingModel:
+    """A ChatModel that passes every call to `inner` and keeps it."""
+
+    inner: ChatModel
+    calls: list[Call] = field(default_factory=list)
+
+    @property
+    def name(self) -> str:
+        return self.inner.name
+
+    @property
+    def context_window(self) -> int:
+        return self.inner.context_window
+
+    def complete(
+        self,
+        messages: Sequence[ChatMessage],
+        *,
+        max_tokens: int = 200,
+        temperature: float = 0.7,
+        stop: Sequence[str] | None = None,
+        on_token: Callable[[str], None] | None = None,
+    ) -> Completion:
+        done = self.inner.complete(
+            messages, max_tokens=max_tokens, temperature=temperature, stop=stop, on_token=on_token
+        )
+        self.calls.append(Call(list(messages), max_tokens, temperature, list(stop) if stop else None, done))
+        return done
+
+
+class Floor:
+    """The same request sent straight to the server with the openai SDK, streamed, no retries."""
+
+    def __init__(self, base_url: str, api_key: str | None, model: str) -> None:
+        self.model = model
+        self.client = openai.OpenAI(
+            base_url=base_url, api_key=api_key or "not-needed", timeout=FLOOR_TIMEOUT, max_retries=0
+        )
+
+    def measure(self, call: Call) -> dict[str, float]:
+        began = time.monotonic()
+        first: float | None = None
+        tokens = 0
+        stream = self.client.chat.completions.create(
+            model=self.model,
+            messages=call.messages,  # type: ignore[arg-type]
+            max_tokens=call.max_tokens,
+            temperature=call.temperature,
+            stop=call.stop,
+            stream=True,
+            stream_options={"include_usage": True},
+        )
+        for chunk in stream:
+            if chunk.usage is not None:
+                tokens = chunk.usage.completion_tokens
+            if first is None and any(c.delta and c.delta.content for c in chunk.choices):
+                first = time.monotonic() - began
+        full = time.monotonic() - began
+        return {"full_ms": full * 1000, "first_token_ms": (first or full) * 1000, "completion_tokens": tokens}
+
+
+def load_turns(path: Path = TURNS_FILE) -> tuple[list[str], list[str]]:
+    data = json.loads(path.read_text(encoding="utf-8"))
+    personas, turns = data.get("personas"), data.get("turns")
+    if not personas or not turns:
+        raise ValueError(f"{path}: needs non-empty 'personas' and 'turns' lists")
+    return list(personas), list(turns)
+
+
+def _turn_row(view: Any, wall_ms: float, floor: dict[str, float] | None) -> dict[str, Any]:
+    turn = view.turns[-1]
+    t = turn.timings
+    row = {
+        "persona": view.persona_id,
+        "index": turn.index,
+        "wall_ms": wall_ms,
+        "score_ms": t.score_ms,
+        "graph_ms": t.graph_ms,
+        "first_token_ms": t.first_token_ms,
+        "reply_ms": t.reply_ms,
+        "coach_ms": getattr(t, "coach_ms", 0.0),
+        "prompt_tokens": turn.prompt_tokens,
+        "completion_tokens": turn.completion_tokens,
+        "reply_source": turn.reply_source,
+    }
+    if floor is not None:
+        row.update({f"floor_{k}": v for k, v in floor.items()})
+        row["ratio_to_floor"] = wall_ms / floor["full_ms"] if floor["full_ms"] else None
+    return row
+
+
+def _stats(rows: list[dict[str, Any]], key: str, digits: int = 1) -> dict[str, float]:
+    return summarize([r[key] for r in rows if isinstance(r.get(key), int | float)], digits)._asdict()
+
+
+def run_turns(settings: Settings, models: Models, rounds: int = 1, warmup: int = 1) -> dict[str, Any]:
+    """`rounds` times every scripted turn for every persona in bench_turns.json; per-stage summaries."""
+    from sim.engine.session import Rehearsal
+    from sim.engine.store import sqlite_checkpointer
+    from sim.personas import load_personas
+    from sim.scoring import load_scorer
+
+    persona_ids, texts = load_turns()
+    personas = load_personas().personas
+    recorder = RecordingModel(models.persona)
+    wrapped = Models(recorder, models.judge, models.coach, None)
+    scorer = load_scorer(settings, judge=models.judge)
+    base_url = getattr(models.persona, "base_url", None)
+    floor = Floor(base_url, _api_key(settings), models.persona.name) if base_url else None
+    rows: list[dict[str, Any]] = []
+    with tempfile.TemporaryDirectory() as folder, sqlite_checkpointer(Path(folder) / "b.sqlite") as saver:
+        rehearsal = Rehearsal(wrapped, scorer, saver, personas)
+        for _ in range(warmup):
+            rehearsal.send(rehearsal.start(persona_ids[0]).id, texts[0])
+        for _ in range(rounds):
+            for persona_id in persona_ids:
+                session = rehearsal.start(persona_id).id
+                for text in texts:
+                    seen = len(recorder.calls)
+                    began = time.monotonic()
+                    view = rehearsal.send(session, text)
+                    wall_ms = (time.monotonic() - began) * 1000
+                    calls = recorder.calls[seen:]
+                    measured = floor.measure(calls[0]) if floor is not None and calls else None
+                    rows.append(_turn_row(view, wall_ms, measured))
+                    if view.outcome is not None:
+                        break
+    keys = ("wall_ms", "score_ms", "graph_ms", "first_token_ms", "reply_ms", "coach_ms", "floor_full_ms",
+            "floor_first_token_ms", "prompt_tokens", "completion_tokens")  # fmt: skip
+    out: dict[str, Any] = {k: _stats(rows, k) for k in keys}
+    out["ratio_to_floor"] = _stats(rows, "ratio_to_floor", digits=2)
+    out["reply_sources"] = {
+        s: sum(r["reply_source"] == s for r in rows) for s in ("generated", "retried", "fallback")
+    }
+    out["model_calls_per_turn"] = round(len(recorder.calls) / max(1, len(rows) + warmup), 2)
+    out["rows"] = rows
+    return out
+
+
+def _api_key(settings: Settings) -> str | None:
+    return settings.api_key.get_secret_value() if settings.api_key is not None else None
+
+
+def scorer_texts(limit: int) -> list[str]:
+    texts = []
+    with SCORER_DATA.open(encoding="utf-8") as f:
+        for line in f:
+            if line.strip():
+                texts.append(json.loads(line)["text"])
+    return texts[:limit]
+
+
+def time_scorer(scorer: Any, texts: Sequence[str]) -> dict[str, Any]:
+    """Per-turn milliseconds and turns per second of `scorer` over `texts`, after one warm-up call."""
+    scorer.score(texts[0])
+    ms: list[float] = []
+    unscored = 0
+    began = time.monotonic()
+    for text in texts:
+        t0 = time.monotonic()
+        unscored += bool(scorer.score(text).unscored)
+        ms.append((time.monotonic() - t0) * 1000)
+    seconds = time.monotonic() - began
+    return {"ms": summarize(ms)._asdict(), "turns_per_second": round(len(texts) / seconds, 2),
+            "unscored": unscored}  # fmt: skip
+
+
+def run_scorers(settings: Settings, models: Models, n_embed: int = 200, n_judge: int = 20) -> dict[str, Any]:
+    """The default (embedding) scorer and the LLM judge on the same local model, on the same texts."""
+    from sim.scoring import load_scorer
+
+    texts = scorer_texts(max(n_embed, n_judge))
+    embed = time_scorer(load_scorer(settings.model_copy(update={"scorer": "embed"})), texts[:n_embed])
+    judge = time_scorer(
+        load_scorer(settings.model_copy(update={"scorer": "judge"}), judge=models.judge), texts[:n_judge]
+    )
+    return {
+        "embed": embed,
+        "judge": judge,
+        "embed_to_judge_throughput": round(embed["turns_per_second"] / judge["turns_per_second"], 1),
+    }
+
+
+def run_in_process(settings: Settings, rounds: int = 1) -> dict[str, Any]:
+    """Turns, floor and scorers with one model server opened for all three."""
+    with open_models(settings) as models:
+        return {"turns": run_turns(settings, models, rounds), "scorer": run_scorers(settings, models)}
+
+
+__all__ = ["run_in_process", "run_scorers", "run_turns", "time_scorer"]
