@@ -10,6 +10,9 @@ from sim.ui import handlers as h
 from tests.ui_fake import FakeRehearsal
 
 
+NAMES = {"wen-li": "Wen Li"}
+
+
 @pytest.fixture
 def fake() -> FakeRehearsal:
     return FakeRehearsal()
@@ -25,22 +28,20 @@ def run_send(fake: FakeRehearsal, store: h.Store, text: str) -> list[h.Screen]:
 
 def test_load_store_makes_an_owner_and_keeps_a_valid_one() -> None:
     fresh = h.load_store(None)
-    assert len(fresh.owner) >= 20 and fresh.current is None and fresh.sessions == []
+    assert len(fresh.owner) >= 20 and fresh.current is None
     assert h.load_store(None).owner != fresh.owner
-    kept = h.load_store({"owner": "abc", "current": "s1", "sessions": ["s1"]})
-    assert kept == h.Store(owner="abc", current="s1", sessions=["s1"])
+    assert h.load_store({"owner": "abc", "current": "s1"}) == h.Store(owner="abc", current="s1")
     assert h.load_store({"owner": 3, "junk": True}).owner != "3"
 
 
-def test_login_name_is_the_owner_and_drops_another_users_sessions() -> None:
-    store = h.load_store({"owner": "alice", "current": "s1", "sessions": ["s1"]}, username="bob")
-    assert store == h.Store(owner="bob")
-    assert h.load_store({"owner": "bob", "sessions": ["s2"]}, username="bob").sessions == ["s2"]
+def test_login_name_is_the_owner_and_drops_another_users_session() -> None:
+    assert h.load_store({"owner": "alice", "current": "s1"}, username="bob") == h.Store(owner="bob")
+    assert h.load_store({"owner": "bob", "current": "s2"}, username="bob").current == "s2"
 
 
 def test_start_remembers_the_session_and_shows_the_opening_line_first(fake: FakeRehearsal) -> None:
     store, scr = started(fake)
-    assert store.current == scr.session_id and store.sessions == [scr.session_id]
+    assert store.current == scr.session_id
     assert scr.messages == [{"role": "assistant", "content": "You wanted to talk?"}]
     assert fake.sessions[scr.session_id].difficulty == "hard"
     assert "Wen &lt;Li&gt;" not in scr.title and "Wen <Li>" in scr.title
@@ -105,7 +106,6 @@ def test_retry_from_branches_and_keeps_the_original(fake: FakeRehearsal) -> None
         run_send(fake, store, text)
     store, branch = h.retry_from(fake, store, 1)
     assert branch.session_id != original and store.current == branch.session_id
-    assert store.sessions == [branch.session_id, original]
     assert branch.draft == "second sorry" and len(branch.messages) == 3
     assert "retried from turn 2" in branch.title
     assert len(fake.sessions[original].turns) == 3
@@ -115,22 +115,25 @@ def test_retry_from_branches_and_keeps_the_original(fake: FakeRehearsal) -> None
 
 def test_other_owners_never_see_a_session(fake: FakeRehearsal) -> None:
     store, scr = started(fake, owner="alice")
-    intruder = h.Store(owner="mallory", current=scr.session_id, sessions=[scr.session_id or ""])
+    intruder = h.Store(owner="mallory", current=scr.session_id)
     assert h.open_current(fake, intruder) == h.EMPTY
-    assert h.past_sessions(fake, intruder) == []
+    assert h.past_sessions(fake, intruder, NAMES) == []
     assert h.open_session(fake, intruder, scr.session_id)[1] == h.EMPTY
+    assert h.retry_from(fake, intruder, 0)[1] == h.EMPTY
     assert h.review(fake, intruder, Path("/nonexistent")).markdown_path is None
-    assert len(h.past_sessions(fake, store)) == 1
+    assert run_send(fake, intruder, "hello") == [h.EMPTY] and fake.sent == []
+    assert len(h.past_sessions(fake, store, NAMES)) == 1
 
 
 def test_past_sessions_list_newest_first_with_outcome_and_score(fake: FakeRehearsal) -> None:
     store, first = started(fake)
     run_send(fake, store, "sorry")
     store, second = h.start(fake, store, "wen-li", "easy")
-    past = h.past_sessions(fake, store)
+    past = h.past_sessions(fake, store, NAMES)
     assert [p.session_id for p in past] == [second.session_id, first.session_id]
-    assert past[1].label == "Wen <Li> · 2026-05-04 10:00 · in progress · 1 turns · score 70"
-    assert past[0].label.endswith("0 turns · not scored")
+    assert past[1].label == "Wen Li · 2026-05-04 10:02 · in progress · 1 turn · score 70"
+    assert past[0].label.endswith("0 turns · not scored yet")
+    assert h.past_sessions(fake, store, {})[0].label.startswith("wen-li · ")
     store, reopened = h.open_session(fake, store, first.session_id)
     assert store.current == first.session_id and len(reopened.messages) == 3
 

@@ -4,7 +4,7 @@ import itertools
 from collections.abc import Callable
 
 from sim.engine.session import InputError
-from sim.engine.state import Coaching, Mood, SessionView, TurnRecord
+from sim.engine.state import Coaching, Mood, SessionSummary, SessionView, TurnRecord
 from sim.llm.protocol import ModelError
 from sim.scoring.types import AntiPatternHit, PrincipleScore, Span, TurnScore, empty_principles
 from sim.vocab import PHASES, Difficulty
@@ -38,6 +38,7 @@ class FakeRehearsal:
         self.ids = (f"sess{n:04d}" for n in itertools.count(1))
         self.fail_once = fail_once
         self.sent: list[str] = []
+        self.clock = itertools.count()
 
     def _check(self, session_id: str, owner: str | None) -> SessionView:
         view = self.sessions.get(session_id)
@@ -56,8 +57,8 @@ class FakeRehearsal:
             phase="acknowledge",
             mood=Mood(trust=30, openness=40, tension=60),
             opening_line="You wanted to talk?",
-            created_at=STAMP.format(len(self.sessions)),
-            updated_at=STAMP.format(len(self.sessions)),
+            created_at=STAMP.format(next(self.clock)),
+            updated_at=STAMP.format(next(self.clock)),
             owner=owner,
         )
         self.sessions[sid] = view
@@ -105,13 +106,20 @@ class FakeRehearsal:
                 "completed": [*view.completed, view.phase],
                 "pending": None,
                 "outcome": outcome,
+                "updated_at": STAMP.format(next(self.clock)),
             }
         )
+        if on_token is not None:
+            words = turn.reply.split(" ")
+            for i in range(0, len(words), 3):
+                on_token(" ".join(words[i : i + 3]) + " ")
         self.sessions[session_id] = new
         return new
 
     def retry_from(self, session_id: str, turn_index: int, owner: str | None = None) -> SessionView:
         view = self._check(session_id, owner)
+        if not 0 <= turn_index < len(view.turns):
+            raise InputError(f"There is no turn {turn_index} to retry from.")
         turns = view.turns[:turn_index]
         sid = next(self.ids)
         branch = view.model_copy(
@@ -131,3 +139,20 @@ class FakeRehearsal:
 
     def view(self, session_id: str, owner: str | None = None) -> SessionView:
         return self._check(session_id, owner)
+
+    def list_sessions(self, owner: str | None = None) -> list[SessionSummary]:
+        mine = [v for v in self.sessions.values() if v.owner == owner]
+        return [
+            SessionSummary(
+                id=v.id,
+                owner=v.owner,
+                persona_id=v.persona_id,
+                created_at=v.created_at,
+                updated_at=v.updated_at,
+                outcome=v.outcome,
+                score=sum(t.score.overall for t in v.turns) / len(v.turns) if v.turns else None,
+                turns=len(v.turns),
+                branch_of=v.branch_of,
+            )
+            for v in sorted(mine, key=lambda v: v.updated_at, reverse=True)
+        ]

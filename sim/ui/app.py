@@ -59,6 +59,7 @@ def build_app(
     """The whole app, wired to `rehearsal` (the real one, a Warmup of it, or a fake in tests)."""
     auth_on = settings.users is not None
     exports = Path(tempfile.mkdtemp(prefix="rehearse-exports-"))
+    names = {pid: p.name for pid, p in personas.items()}
 
     def store_of(raw: Any, request: gr.Request | None) -> h.Store:
         username = request.username if (auth_on and request is not None) else None
@@ -99,7 +100,7 @@ def build_app(
             st = store_of(raw, request)
             scr = h.open_current(rehearsal, st)
             tab = gr.Tabs(selected="rehearse" if scr.session_id else "choose")
-            return (st.model_dump(), tab, *pages.screen_updates(scr), pages.session_choices(rehearsal, st))
+            return (st.model_dump(), tab, *pages.screen_updates(scr), pages.session_choices(rehearsal, st, names))
 
         app.load(on_load, [store], [store, tabs, *screen_out, ss.choices], concurrency_limit=None)
 
@@ -141,7 +142,7 @@ def build_app(
         )
 
         def on_sessions(raw: Any, request: gr.Request) -> Any:
-            return pages.session_choices(rehearsal, store_of(raw, request))
+            return pages.session_choices(rehearsal, store_of(raw, request), names)
 
         sessions_tab.select(on_sessions, [store], ss.choices, concurrency_limit=None)
 

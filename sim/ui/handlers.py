@@ -1,14 +1,16 @@
 """The app's behaviour as plain functions of (input, state): no Gradio in here, so every one is unit-tested.
 
-The browser keeps a small `Store` in local storage (owner id, current session, this browser's
-sessions); the engine keeps everything else. Each handler returns a `Screen` (what the rehearse tab
+The browser keeps a small `Store` in local storage (its owner id and the session it shows); the
+engine keeps everything else, and lists an owner's sessions. Each handler returns a `Screen` (what the rehearse tab
 shows) or plain values; `sim.ui.app` turns them into component updates.
 """
 
+import queue
 import secrets
+import threading
 import time
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -16,15 +18,13 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 
 from sim.engine import export
 from sim.engine.session import InputError
-from sim.engine.state import SessionView
+from sim.engine.state import SessionSummary, SessionView
 from sim.llm.protocol import ModelError
 from sim.ui import render
 from sim.ui.review import review_html
 from sim.vocab import DIFFICULTIES, Difficulty
 
-MAX_REMEMBERED = 50
 TYPING = "…"
-REVEAL_FRAMES = 12
 NO_REVIEW = '<p class="rh-muted">Open a session to review it, or load a JSON export.</p>'
 
 
@@ -47,6 +47,8 @@ class RehearsalLike(Protocol):
 
     def view(self, session_id: str, owner: str | None = None) -> SessionView: ...
 
+    def list_sessions(self, owner: str | None = None) -> list[SessionSummary]: ...
+
 
 class Store(BaseModel):
     """What this browser remembers in its local storage."""
@@ -57,8 +59,6 @@ class Store(BaseModel):
     """A random id for this browser, or the login name when the app has users."""
     current: str | None = None
     """The session the rehearse tab shows; reopened after a reload or a restart."""
-    sessions: list[str] = []
-    """This browser's sessions, newest first."""
 
 
 def load_store(raw: Any, username: str | None = None) -> Store:
@@ -77,8 +77,7 @@ def load_store(raw: Any, username: str | None = None) -> Store:
 
 
 def remember(store: Store, session_id: str) -> Store:
-    rest = [s for s in store.sessions if s != session_id]
-    return store.model_copy(update={"current": session_id, "sessions": [session_id, *rest][:MAX_REMEMBERED]})
+    return store.model_copy(update={"current": session_id})
 
 
 @dataclass(frozen=True)
@@ -157,7 +156,7 @@ def start(rehearsal: RehearsalLike, store: Store, persona_id: str, difficulty: s
 
 
 def open_session(rehearsal: RehearsalLike, store: Store, session_id: str | None) -> tuple[Store, Screen]:
-    if not session_id or session_id not in store.sessions:
+    if not session_id:
         return store, open_current(rehearsal, store)
     try:
         view = rehearsal.view(session_id, owner=store.owner)
@@ -166,18 +165,35 @@ def open_session(rehearsal: RehearsalLike, store: Store, session_id: str | None)
     return remember(store, view.id), screen(view, draft=view.pending or "")
 
 
-def _reveal(reply: str) -> Iterator[str]:
-    words = reply.split(" ")
-    step = max(1, -(-len(words) // REVEAL_FRAMES))
-    for end in range(step, len(words), step):
-        yield " ".join(words[:end]) + " " + TYPING
-    yield reply
+@dataclass
+class _Outcome:
+    view: SessionView | None = None
+    error: Exception | None = None
+
+
+def _run_send(rehearsal: RehearsalLike, store: Store, session_id: str, text: str) -> tuple[
+    "queue.Queue[str | None]", _Outcome
+]:
+    """Run the turn on a thread; the vetted reply's chunks arrive on the queue, then None."""
+    chunks: queue.Queue[str | None] = queue.Queue()
+    result = _Outcome()
+
+    def work() -> None:
+        try:
+            result.view = rehearsal.send(session_id, text, on_token=chunks.put, owner=store.owner)
+        except Exception as exc:
+            result.error = exc
+        finally:
+            chunks.put(None)
+
+    threading.Thread(target=work, name="rehearse-send", daemon=True).start()
+    return chunks, result
 
 
 def send(
-    rehearsal: RehearsalLike, store: Store, text: str, reveal_delay: float = 0.03
+    rehearsal: RehearsalLike, store: Store, text: str, reveal_delay: float = 0.04
 ) -> Iterator[Screen]:
-    """Send one turn: show it at once, wait for the vetted reply, then reveal the reply word by word.
+    """Send one turn: show it at once, then the colleague's vetted reply as it arrives, then the feedback.
 
     An InputError keeps the text in the box with the message; a ModelError keeps it too and offers a retry.
     """
@@ -196,22 +212,27 @@ def send(
         yield screen(before, error="This conversation has ended. Open the review, or retry from a turn.")
         return
     waiting = screen(before)
-    typing = [*waiting.messages, {"role": "user", "content": render.plain(text)}]
-    yield Screen(**{**waiting.__dict__, "messages": [*typing, {"role": "assistant", "content": TYPING}]})
-    try:
-        after = rehearsal.send(before.id, text, owner=store.owner)
-    except InputError as exc:
-        yield screen(before, draft=text, error=str(exc))
-        return
-    except ModelError as exc:
-        kept = rehearsal.view(before.id, owner=store.owner)
-        yield screen(kept, draft=kept.pending or text, error=exc.message, retry_send=True)
-        return
-    final = screen(after)
-    for partial in _reveal(after.turns[-1].reply if after.turns else ""):
-        yield Screen(**{**final.__dict__, "messages": [*typing, {"role": "assistant", "content": render.plain(partial)}]})
+    said = [*waiting.messages, {"role": "user", "content": render.plain(text)}]
+
+    def showing(reply: str) -> Screen:
+        return replace(waiting, messages=[*said, {"role": "assistant", "content": reply}])
+
+    yield showing(TYPING)
+    chunks, result = _run_send(rehearsal, store, before.id, text)
+    shown = ""
+    while (chunk := chunks.get()) is not None:
+        shown += chunk
+        yield showing(render.plain(shown.rstrip()) + " " + TYPING)
         time.sleep(reveal_delay)
-    yield final
+    if isinstance(result.error, InputError):
+        yield screen(before, draft=text, error=str(result.error))
+    elif isinstance(result.error, ModelError):
+        kept = rehearsal.view(before.id, owner=store.owner)
+        yield screen(kept, draft=kept.pending or text, error=result.error.message, retry_send=True)
+    elif result.error is not None:
+        raise result.error
+    elif result.view is not None:
+        yield screen(result.view)
 
 
 def retry_from(
@@ -220,10 +241,14 @@ def retry_from(
     """Branch before `turn_index`; the old text goes back in the box to be said differently."""
     if store.current is None or turn_index is None:
         return store, open_current(rehearsal, store)
-    old = rehearsal.view(store.current, owner=store.owner)
-    if not 0 <= turn_index < len(old.turns):
+    try:
+        old = rehearsal.view(store.current, owner=store.owner)
+    except KeyError:
+        return store, EMPTY
+    try:
+        branch = rehearsal.retry_from(old.id, turn_index, owner=store.owner)
+    except InputError:
         return store, screen(old, error="Pick one of your turns to retry from.")
-    branch = rehearsal.retry_from(old.id, turn_index, owner=store.owner)
     return remember(store, branch.id), screen(branch, draft=old.turns[turn_index].user_text)
 
 
@@ -233,30 +258,20 @@ class PastSession:
     label: str
 
 
-def session_score(view: SessionView) -> float | None:
-    scored = [t.score.overall for t in view.turns if t.score.unscored is None]
-    return sum(scored) / len(scored) if scored else None
-
-
-def past_sessions(rehearsal: RehearsalLike, store: Store) -> list[PastSession]:
-    """This browser's sessions that still exist and belong to its owner, newest first."""
+def past_sessions(rehearsal: RehearsalLike, store: Store, names: Mapping[str, str]) -> list[PastSession]:
+    """The owner's sessions (the engine filters by owner), most recently updated first."""
     out = []
-    for sid in store.sessions:
-        try:
-            view = rehearsal.view(sid, owner=store.owner)
-        except KeyError:
-            continue
-        score = session_score(view)
+    for s in rehearsal.list_sessions(store.owner):
         parts = [
-            view.persona_name,
-            view.created_at[:16].replace("T", " "),
-            (view.outcome or "in progress").replace("_", " "),
-            f"{len(view.turns)} turns",
-            f"score {score:.0f}" if score is not None else "not scored",
+            names.get(s.persona_id, s.persona_id),
+            s.updated_at[:16].replace("T", " "),
+            (s.outcome or "in progress").replace("_", " "),
+            f"{s.turns} turn{'s' if s.turns != 1 else ''}",
+            f"score {s.score:.0f}" if s.score is not None else "not scored yet",
         ]
-        if view.branch_of:
-            parts.append(f"retry of turn {view.branch_of[1] + 1}")
-        out.append(PastSession(sid, " · ".join(parts)))
+        if s.branch_of:
+            parts.append(f"retry of turn {s.branch_of[1] + 1}")
+        out.append(PastSession(s.id, " · ".join(parts)))
     return out
 
 

@@ -124,7 +124,7 @@ def review_page() -> ReviewPage:
 
 
 def sessions_page() -> SessionsPage:
-    choices = gr.Radio(label="Sessions in this browser", choices=[], value=None, elem_id="sessions")
+    choices = gr.Radio(label="Your sessions, latest first", choices=[], value=None, elem_id="sessions")
     open_button = gr.Button("Open this session", variant="primary", elem_id="open-session")
     return SessionsPage(choices, open_button)
 
@@ -159,10 +159,10 @@ def review_updates(page: h.ReviewResult) -> tuple[Any, ...]:
     )
 
 
-def session_choices(rehearsal: h.RehearsalLike, store: h.Store) -> Any:
-    past = h.past_sessions(rehearsal, store)
+def session_choices(rehearsal: h.RehearsalLike, store: h.Store, names: Mapping[str, str]) -> Any:
+    past = h.past_sessions(rehearsal, store, names)
     return gr.Radio(
         choices=[(p.label, p.session_id) for p in past],
         value=None,
-        info=None if past else "No sessions yet in this browser.",
+        info=None if past else "No sessions yet.",
     )

@@ -5,7 +5,7 @@ import time
 from collections.abc import Callable
 from typing import Literal
 
-from sim.engine.state import SessionView
+from sim.engine.state import SessionSummary, SessionView
 from sim.llm.protocol import ModelError
 from sim.ui.handlers import RehearsalLike
 from sim.vocab import Difficulty
@@ -76,3 +76,6 @@ class Warmup:
 
     def view(self, session_id: str, owner: str | None = None) -> SessionView:
         return self._get().view(session_id, owner=owner)
+
+    def list_sessions(self, owner: str | None = None) -> list[SessionSummary]:
+        return self._get().list_sessions(owner)

@@ -28,7 +28,7 @@ def open_rehearsal(stack: ExitStack, settings: Settings, personas: dict[str, Per
     checkpointer = stack.enter_context(open_checkpointer(settings))
     models = stack.enter_context(open_models(settings))
     scorer = load_scorer(settings, judge=models.judge)
-    return Rehearsal(models, scorer, checkpointer, personas)
+    return Rehearsal(models, scorer, checkpointer, personas, settings=settings)
 
 
 def browser_secret(settings: Settings) -> str:
