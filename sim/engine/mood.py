@@ -33,7 +33,7 @@ class Profile:
 
 
 PROFILES: Final[Mapping[Difficulty, Profile]] = {
-    "easy": Profile(Mood(trust=35, openness=40, tension=45), 60, 15, 6, 2, 3, 95),
+    "easy": Profile(Mood(trust=35, openness=40, tension=45), 60, 10, 6, 2, 3, 95),
     "normal": Profile(Mood(trust=25, openness=30, tension=60), 65, 12, 9, 3, 5, 92),
     "hard": Profile(Mood(trust=15, openness=20, tension=70), 70, 10, 12, 4, 6, 90),
 }

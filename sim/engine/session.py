@@ -19,7 +19,9 @@ from sim.personas import Persona
 from sim.scoring.types import Scorer
 from sim.vocab import DIFFICULTIES, Difficulty
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2066-\u2069\ufeff]")
+_CONTROL = re.compile(
+    r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b\u200e\u200f\u2028-\u202e\u2066-\u2069\ufeff\ud800-\udfff]"
+)
 
 
 class InputError(ValueError):
@@ -32,7 +34,8 @@ class ModelsLike(Protocol):
 
 
 def clean_text(text: str, max_chars: int) -> str:
-    """The user's turn without NUL and control characters (newline and tab stay); InputError if unusable."""
+    """The user's turn without NUL, control characters and lone surrogates (newline, tab and the zero-width
+    joiners of emoji and scripts stay); InputError if unusable."""
     if not isinstance(text, str):
         raise InputError("Type what you would say to your colleague.")
     cleaned = _CONTROL.sub("", text.replace("\r\n", "\n").replace("\r", "\n")).strip()
