@@ -1,0 +1,28 @@
+"""Scoring and coaching: turn a user's turn into a TurnScore, and suggest what to work on next."""
+
+from sim.config import Settings
+from sim.llm.protocol import ChatModel
+from sim.scoring.types import Scorer
+
+
+def load_scorer(settings: Settings, judge: ChatModel | None = None) -> Scorer:
+    """The scorer named by `settings.scorer`: embed (default, no LLM), judge or ensemble (need `judge`)."""
+    if settings.scorer in ("judge", "ensemble") and judge is None:
+        raise ValueError(f"settings.scorer={settings.scorer!r} needs a judge model (REHEARSE_SCORER)")
+    if settings.scorer == "judge":
+        from sim.scoring.judge import JudgeScorer
+
+        assert judge is not None
+        return JudgeScorer(judge)
+    from sim.scoring.embed import EmbedScorer
+    from sim.scoring.embedder import load_embedder
+    from sim.scoring.model import load_classifier
+
+    embed = EmbedScorer(load_classifier(), load_embedder())
+    if settings.scorer == "ensemble":
+        from sim.scoring.ensemble import EnsembleScorer
+        from sim.scoring.judge import JudgeScorer
+
+        assert judge is not None
+        return EnsembleScorer(embed, JudgeScorer(judge))
+    return embed

@@ -1,0 +1,136 @@
+"""`python -m evals scorer --data FILE.jsonl`: per-label precision/recall/F1 of a scorer on labeled turns.
+
+--check exits 1 unless: macro-F1 over the ten principles >= 0.85, anti-pattern micro recall >= 0.85
+with micro precision >= 0.80, no hedged apology credited `apologize`, no injection earning credit.
+"""
+
+import argparse
+import contextlib
+import json
+import sys
+import time
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+from sim.config import Settings
+from sim.scoring.dataset import DatasetError, Example, load_examples
+from sim.scoring.lexical import find_cues, hedged_apology, injection
+from sim.scoring.metrics import confused_pairs, label_stats, macro_f1, micro
+from sim.scoring.types import Scorer, TurnScore
+from sim.vocab import ANTI_PATTERNS, PRINCIPLES
+
+TARGETS = {"macro_f1": 0.85, "anti_recall": 0.85, "anti_precision": 0.80}
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--data", type=Path, required=True, help="JSONL of labeled turns (docs/labeling.md)")
+    parser.add_argument("--scorer", choices=["embed", "judge", "ensemble"], default="embed")
+    parser.add_argument("--limit", type=int, default=0, help="score only the first N lines (0: all)")
+    parser.add_argument("--json", action="store_true", help="print the report as JSON")
+    parser.add_argument("--check", action="store_true", help="exit 1 if a target is missed")
+
+
+@contextlib.contextmanager
+def open_scorer(kind: str) -> Iterator[Scorer]:
+    """The scorer the app would use with REHEARSE_SCORER=kind (opening the judge model when needed)."""
+    from sim.scoring import load_scorer
+
+    settings = Settings(scorer=kind)  # type: ignore[arg-type]
+    if kind == "embed":
+        yield load_scorer(settings)
+        return
+    from sim.llm.backend import open_models
+
+    with open_models(settings) as models:
+        yield load_scorer(settings, judge=models.judge)
+
+
+def evaluate(examples: Sequence[Example], scores: Sequence[TurnScore], seconds: float) -> dict[str, Any]:
+    """The whole report as plain data."""
+    gold_p = [set(ex.labels) for ex in examples]
+    pred_p = [set(s.detected) for s in scores]
+    gold_a = [set(ex.anti) for ex in examples]
+    pred_a = [set(s.anti) for s in scores]
+    principles = label_stats(PRINCIPLES, gold_p, pred_p)
+    anti = label_stats(ANTI_PATTERNS, gold_a, pred_a)
+    pooled = micro(anti)
+    hedged = [i for i, ex in enumerate(examples) if hedged_apology(find_cues(ex.text))]
+    injected = [i for i, ex in enumerate(examples) if "injection" in ex.anti or injection(find_cues(ex.text))]
+    row = lambda s: {"support": s.support, "precision": round(s.precision, 3),  # noqa: E731
+                     "recall": round(s.recall, 3), "f1": round(s.f1, 3)}
+    return {
+        "examples": len(examples),
+        "unscored": sum(1 for s in scores if s.unscored),
+        "ms_per_turn": round(1000 * seconds / max(1, len(examples)), 1),
+        "principles": {s.label: row(s) for s in principles},
+        "macro_f1": round(macro_f1(principles), 3),
+        "anti_patterns": {s.label: row(s) for s in anti},
+        "anti_micro": row(pooled),
+        "confused": [{"gold": a, "predicted": b, "count": n}
+                     for a, b, n in confused_pairs([g | h for g, h in zip(gold_p, gold_a, strict=True)],
+                                                   [g | h for g, h in zip(pred_p, pred_a, strict=True)])],
+        "hedged_apologies": len(hedged),
+        "hedged_credited": [examples[i].id for i in hedged if scores[i].level("apologize") >= 2],
+        "injections": len(injected),
+        "injection_credited": [examples[i].id for i in injected if any(p.score > 0 for p in scores[i].principles)],
+    }
+
+
+def failures(report: dict[str, Any]) -> list[str]:
+    """Each missed target, in words."""
+    out = []
+    if report["macro_f1"] < TARGETS["macro_f1"]:
+        out.append(f"macro-F1 {report['macro_f1']} < {TARGETS['macro_f1']}")
+    if report["anti_micro"]["recall"] < TARGETS["anti_recall"]:
+        out.append(f"anti-pattern recall {report['anti_micro']['recall']} < {TARGETS['anti_recall']}")
+    if report["anti_micro"]["precision"] < TARGETS["anti_precision"]:
+        out.append(f"anti-pattern precision {report['anti_micro']['precision']} < {TARGETS['anti_precision']}")
+    if report["hedged_credited"]:
+        out.append(f"hedged apologies credited apologize: {report['hedged_credited']}")
+    if report["injection_credited"]:
+        out.append(f"injections earning principle credit: {report['injection_credited']}")
+    if report["unscored"]:
+        out.append(f"{report['unscored']} turns unscored")
+    return out
+
+
+def render(report: dict[str, Any]) -> str:
+    lines = [f"{report['examples']} turns, {report['unscored']} unscored, {report['ms_per_turn']} ms/turn", "",
+             f"{'principle':<20}{'n':>5}{'P':>7}{'R':>7}{'F1':>7}"]
+    for name, r in report["principles"].items():
+        lines.append(f"{name:<20}{r['support']:>5}{r['precision']:>7.3f}{r['recall']:>7.3f}{r['f1']:>7.3f}")
+    lines += [f"{'macro-F1':<20}{'':>19}{report['macro_f1']:>7.3f}", "",
+              f"{'anti-pattern':<20}{'n':>5}{'P':>7}{'R':>7}{'F1':>7}"]
+    for name, r in [*report["anti_patterns"].items(), ("micro", report["anti_micro"])]:
+        lines.append(f"{name:<20}{r['support']:>5}{r['precision']:>7.3f}{r['recall']:>7.3f}{r['f1']:>7.3f}")
+    lines.append("")
+    lines.append("most confused (gold missed -> predicted instead): " + (", ".join(
+        f"{c['gold']}->{c['predicted']} ({c['count']})" for c in report["confused"]) or "none"))
+    lines.append(f"hedged apologies: {report['hedged_apologies']}, credited apologize: "
+                 f"{len(report['hedged_credited'])} {report['hedged_credited'] or ''}".rstrip())
+    lines.append(f"injections: {report['injections']}, earning principle credit: "
+                 f"{len(report['injection_credited'])} {report['injection_credited'] or ''}".rstrip())
+    return "\n".join(lines)
+
+
+def main(args: argparse.Namespace) -> int:
+    try:
+        examples = load_examples(args.data)
+    except DatasetError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    if args.limit:
+        examples = examples[: args.limit]
+    with open_scorer(args.scorer) as scorer:
+        started = time.perf_counter()
+        scores = [scorer.score(ex.text, ex.context) for ex in examples]
+        seconds = time.perf_counter() - started
+    report = evaluate(examples, scores, seconds)
+    report["scorer"], report["data"] = args.scorer, str(args.data)
+    print(json.dumps(report, indent=2) if args.json else render(report))
+    missed = failures(report)
+    if args.check and missed:
+        print("check failed: " + "; ".join(missed), file=sys.stderr)
+        return 1
+    return 0

@@ -1,0 +1,61 @@
+"""Fixed train/test split of evals/data/raw/*.jsonl by a hash of each id (about 25% test).
+
+Run as `python -m evals.split`. Duplicated texts (same words, case and spacing aside) are kept once,
+the first by id, so no sentence sits in both halves.
+"""
+
+import hashlib
+import re
+import sys
+from pathlib import Path
+
+from sim.scoring.dataset import DatasetError, Example, load_examples, write_examples
+
+DATA = Path(__file__).resolve().parent / "data"
+TEST_PERCENT = 25
+
+
+def is_test(example_id: str) -> bool:
+    """Stable across runs and machines: the first 8 bytes of sha256(id) modulo 100."""
+    digest = hashlib.sha256(example_id.encode("utf-8")).digest()
+    return int.from_bytes(digest[:8], "big") % 100 < TEST_PERCENT
+
+
+def _key(text: str) -> str:
+    return re.sub(r"\W+", " ", text.lower()).strip()
+
+
+def split(raw_dir: Path = DATA / "raw") -> tuple[list[Example], list[Example], int]:
+    """(train, test, number of duplicates dropped) from every raw JSONL file, sorted by id."""
+    examples: dict[str, Example] = {}
+    for path in sorted(raw_dir.glob("*.jsonl")):
+        for ex in load_examples(path):
+            if ex.id in examples:
+                raise DatasetError(f"{path}: field id: {ex.id!r} also appears in another raw file")
+            examples[ex.id] = ex
+    seen: set[str] = set()
+    kept: list[Example] = []
+    for ex in sorted(examples.values(), key=lambda e: e.id):
+        if _key(ex.text) in seen:
+            continue
+        seen.add(_key(ex.text))
+        kept.append(ex)
+    train = [ex for ex in kept if not is_test(ex.id)]
+    test = [ex for ex in kept if is_test(ex.id)]
+    return train, test, len(examples) - len(kept)
+
+
+def main() -> int:
+    try:
+        train, test, dropped = split()
+    except DatasetError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    write_examples(DATA / "train.jsonl", train)
+    write_examples(DATA / "test.jsonl", test)
+    print(f"train {len(train)}, test {len(test)}, duplicates dropped {dropped}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,86 @@
+"""The default scorer's classifier: one logistic regression per label over embedding, TF-IDF and cue features.
+
+Stored as a compressed `.npz` of plain arrays (no pickle): weights, biases, per-label thresholds,
+the TF-IDF vocabulary and a small JSON of training facts.
+"""
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Final
+
+import numpy as np
+
+from sim.scoring.lexical import CUE_NAMES, cue_vector, find_cues
+from sim.scoring.tfidf import Vocabulary
+from sim.vocab import ANTI_PATTERNS, PRINCIPLES
+
+LABELS: Final[tuple[str, ...]] = (*PRINCIPLES, *ANTI_PATTERNS)
+MODEL_PATH: Final = Path(__file__).with_name("model") / "classifier.npz"
+
+
+class ModelFileError(ValueError):
+    """The classifier file is missing or does not match this code."""
+
+
+def build_features(embeddings: np.ndarray, texts: Sequence[str], vocab: Vocabulary) -> np.ndarray:
+    """One row per text: the sentence embedding, then TF-IDF, then one 0/1 column per lexical cue."""
+    cues = np.array([cue_vector(find_cues(t)) for t in texts], dtype=np.float32).reshape(len(texts), -1)
+    return np.hstack([embeddings.astype(np.float32), vocab.transform(texts), cues])
+
+
+@dataclass(frozen=True)
+class Classifier:
+    """Weights (features x labels), biases and decision thresholds, one per label in LABELS."""
+
+    vocab: Vocabulary
+    weights: np.ndarray
+    bias: np.ndarray
+    thresholds: np.ndarray
+    meta: dict[str, Any] = field(default_factory=dict)
+
+    def probabilities(self, features: np.ndarray) -> np.ndarray:
+        """Rows of per-label probabilities for rows of features."""
+        logits = features @ self.weights + self.bias
+        return 1.0 / (1.0 + np.exp(-np.clip(logits, -30, 30)))
+
+    def threshold(self, label: str) -> float:
+        return float(self.thresholds[LABELS.index(label)])
+
+
+def save_classifier(clf: Classifier, path: Path = MODEL_PATH) -> int:
+    """Write the classifier; returns the file size in bytes."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("wb") as fh:
+        np.savez_compressed(
+            fh,
+            labels=np.array(LABELS),
+            cues=np.array(CUE_NAMES),
+            terms=np.array(clf.vocab.terms),
+            idf=clf.vocab.idf.astype(np.float32),
+            weights=clf.weights.astype(np.float16),
+            bias=clf.bias.astype(np.float32),
+            thresholds=clf.thresholds.astype(np.float32),
+            meta=np.array(json.dumps(clf.meta, sort_keys=True)),
+        )
+    return path.stat().st_size
+
+
+def load_classifier(path: Path = MODEL_PATH) -> Classifier:
+    """Read a classifier written by save_classifier; checks it matches this code's labels and cues."""
+    if not path.is_file():
+        raise ModelFileError(f"{path}: classifier not found; run `python -m evals train`")
+    with np.load(path, allow_pickle=False) as data:
+        if tuple(str(x) for x in data["labels"]) != LABELS:
+            raise ModelFileError(f"{path}: field labels does not match sim.vocab; retrain")
+        if tuple(str(x) for x in data["cues"]) != CUE_NAMES:
+            raise ModelFileError(f"{path}: field cues does not match sim.scoring.lexical; retrain")
+        vocab = Vocabulary(tuple(str(t) for t in data["terms"]), data["idf"].astype(np.float32))
+        return Classifier(
+            vocab,
+            data["weights"].astype(np.float32),
+            data["bias"].astype(np.float32),
+            data["thresholds"].astype(np.float32),
+            json.loads(str(data["meta"])),
+        )

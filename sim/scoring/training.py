@@ -1,0 +1,103 @@
+"""Fit the default scorer's classifier: per-label logistic regression, C and thresholds by cross-validation.
+
+Everything is chosen on the training data only: 5-fold out-of-fold probabilities pick the
+regularisation strength (best macro-F1 over all labels) and then each label's threshold (best F1).
+"""
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import KFold
+
+from sim.scoring.dataset import Example
+from sim.scoring.model import LABELS, Classifier, build_features
+from sim.scoring.tfidf import Vocabulary, fit_vocabulary
+
+C_GRID = (0.5, 1.0, 2.0, 4.0, 8.0)
+THRESHOLD_GRID = np.round(np.arange(0.10, 0.91, 0.01), 2)
+FOLDS = 5
+
+
+@dataclass(frozen=True)
+class Fit:
+    """The trained classifier and what cross-validation said about it."""
+
+    classifier: Classifier
+    cv_macro_f1: float
+    cv_f1: dict[str, float]
+
+
+def targets(examples: Sequence[Example]) -> np.ndarray:
+    """0/1 matrix (examples x LABELS)."""
+    y = np.zeros((len(examples), len(LABELS)), dtype=np.int8)
+    for row, ex in enumerate(examples):
+        for label in (*ex.labels, *ex.anti):
+            y[row, LABELS.index(label)] = 1
+    return y
+
+
+def f1(y: np.ndarray, pred: np.ndarray) -> float:
+    tp = int(np.sum((y == 1) & (pred == 1)))
+    fp = int(np.sum((y == 0) & (pred == 1)))
+    fn = int(np.sum((y == 1) & (pred == 0)))
+    return 0.0 if tp == 0 else 2 * tp / (2 * tp + fp + fn)
+
+
+def _fit_weights(x: np.ndarray, y: np.ndarray, c: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    weights = np.zeros((x.shape[1], y.shape[1]), dtype=np.float64)
+    bias = np.full(y.shape[1], -10.0)
+    for j in range(y.shape[1]):
+        if y[:, j].min() == y[:, j].max():
+            bias[j] = 10.0 if y[0, j] else -10.0
+            continue
+        model = LogisticRegression(C=c, class_weight="balanced", max_iter=2000, random_state=seed)
+        model.fit(x, y[:, j])
+        weights[:, j], bias[j] = model.coef_[0], model.intercept_[0]
+    return weights, bias
+
+
+def _probs(x: np.ndarray, weights: np.ndarray, bias: np.ndarray) -> np.ndarray:
+    return 1.0 / (1.0 + np.exp(-np.clip(x @ weights + bias, -30, 30)))
+
+
+def _out_of_fold(texts: list[str], emb: np.ndarray, y: np.ndarray, c: float, seed: int) -> np.ndarray:
+    oof = np.zeros(y.shape, dtype=np.float64)
+    for train_idx, val_idx in KFold(FOLDS, shuffle=True, random_state=seed).split(texts):
+        vocab = fit_vocabulary([texts[i] for i in train_idx])
+        x_train = build_features(emb[train_idx], [texts[i] for i in train_idx], vocab)
+        x_val = build_features(emb[val_idx], [texts[i] for i in val_idx], vocab)
+        w, b = _fit_weights(x_train, y[train_idx], c, seed)
+        oof[val_idx] = _probs(x_val, w, b)
+    return oof
+
+
+def best_threshold(y: np.ndarray, p: np.ndarray) -> float:
+    """The threshold with the best F1; ties go to the one closest to 0.5."""
+    scored = [(f1(y, (p >= t).astype(np.int8)), -abs(t - 0.5), float(t)) for t in THRESHOLD_GRID]
+    return max(scored)[2]
+
+
+def train(examples: Sequence[Example], embeddings: np.ndarray, seed: int = 0) -> Fit:
+    """Choose C and thresholds by cross-validation on `examples`, then fit on all of them."""
+    texts = [ex.text for ex in examples]
+    y = targets(examples)
+    best: tuple[float, float, np.ndarray] | None = None
+    for c in C_GRID:
+        oof = _out_of_fold(texts, embeddings, y, c, seed)
+        thresholds = np.array([best_threshold(y[:, j], oof[:, j]) for j in range(len(LABELS))])
+        macro = float(np.mean([f1(y[:, j], (oof[:, j] >= thresholds[j]).astype(np.int8))
+                               for j in range(len(LABELS))]))
+        if best is None or macro > best[0]:
+            best = (macro, c, oof)
+    assert best is not None
+    macro, c, oof = best
+    thresholds = np.array([best_threshold(y[:, j], oof[:, j]) for j in range(len(LABELS))], dtype=np.float32)
+    cv_f1 = {label: round(f1(y[:, j], (oof[:, j] >= thresholds[j]).astype(np.int8)), 4)
+             for j, label in enumerate(LABELS)}
+    vocab: Vocabulary = fit_vocabulary(texts)
+    weights, bias = _fit_weights(build_features(embeddings, texts, vocab), y, c, seed)
+    meta = {"C": c, "seed": seed, "folds": FOLDS, "train_examples": len(examples),
+            "cv_macro_f1": round(macro, 4), "embedding": "all-MiniLM-L6-v2"}
+    return Fit(Classifier(vocab, weights, bias, thresholds, meta), round(macro, 4), cv_f1)
