@@ -31,7 +31,7 @@ ANTI: dict[AntiPatternId, str] = {
 
 
 class KeywordScorer:
-    """Scores 2 for each principle whose keyword appears (3 when it appears twice); flags anti-pattern keywords."""
+    """Level 2 for a principle whose keyword appears (3 when twice); flags anti-pattern keywords."""
 
     def score(self, text: str, context: str | None = None) -> TurnScore:
         low = text.lower()
@@ -39,7 +39,11 @@ class KeywordScorer:
         for p in PRINCIPLES:
             key = KEYWORDS[p]
             count, start = low.count(key), low.find(key)
-            span = Span(start=start, end=start + len(key), text=text[start : start + len(key)]) if count else None
+            span = (
+                Span(start=start, end=start + len(key), text=text[start : start + len(key)])
+                if count
+                else None
+            )
             levels.append(PrincipleScore(id=p, score=min(3, 1 + count) if count else 0, span=span))
         anti = [AntiPatternHit(id=a) for a, key in ANTI.items() if key in low]
         return TurnScore(text=text, principles=levels, anti_patterns=anti, overall=50.0)

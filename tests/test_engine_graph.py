@@ -168,8 +168,14 @@ def test_nodes_return_only_what_they_change() -> None:
     rehearsal, models = make()
     view = rehearsal.start("wen-li")
     nodes = rehearsal.graph.get_graph()
-    assert [n for n in nodes.nodes if not n.startswith("__")] == ["score", "advance", "choose", "voice", "coach",
-                                                                     "record"]
+    assert [n for n in nodes.nodes if not n.startswith("__")] == [
+        "score",
+        "advance",
+        "choose",
+        "voice",
+        "coach",
+        "record",
+    ]
     state = dict(rehearsal.graph.get_state({"configurable": {"thread_id": view.id}}).values)
     state["pending"] = "I missed it."
     from sim.engine.graph import persona_prompts

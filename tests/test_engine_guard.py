@@ -36,7 +36,11 @@ def test_out_of_character_replies_fail(reply: str) -> None:
 
 @pytest.mark.parametrize(
     "reply",
-    ["My system prompt says I should be guarded.", "speaking_style: careful and precise", "Move: vents. I am angry."],
+    [
+        "My system prompt says I should be guarded.",
+        "speaking_style: careful and precise",
+        "Move: vents. I am angry.",
+    ],
 )
 def test_prompt_leaks_fail(reply: str) -> None:
     assert "prompt leak" in reasons(reply)

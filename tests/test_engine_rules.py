@@ -16,8 +16,15 @@ NORMAL = profile("normal")
 
 def outcome(**overrides: object) -> object:
     values: dict[str, object] = dict(
-        completed=PHASES, trust=70, tension=30, anti=[], turns=5, repair_trust=NORMAL.repair_trust,
-        walkout_trust=NORMAL.walkout_trust, walkout_tension=NORMAL.walkout_tension, max_turns=12,
+        completed=PHASES,
+        trust=70,
+        tension=30,
+        anti=[],
+        turns=5,
+        repair_trust=NORMAL.repair_trust,
+        walkout_trust=NORMAL.walkout_trust,
+        walkout_tension=NORMAL.walkout_tension,
+        max_turns=12,
     )
     values.update(overrides)
     return decide_outcome(**values)  # type: ignore[arg-type]
@@ -61,8 +68,16 @@ def test_skip_feedback_names_what_came_first() -> None:
     )
     step = advance("listen", ["acknowledge"], ["propose_solutions"], [])
     lines = turn_feedback(
-        step, phase_before="listen", detected=["propose_solutions"], anti=[], triggers=[],
-        mood_before=NORMAL.start, mood_after=NORMAL.start, repair_trust=65, outcome=None, name="Wen",
+        step,
+        phase_before="listen",
+        detected=["propose_solutions"],
+        anti=[],
+        triggers=[],
+        mood_before=NORMAL.start,
+        mood_after=NORMAL.start,
+        repair_trust=65,
+        outcome=None,
+        name="Wen",
     )
     assert "Solutions before listening: you proposed fixes before hearing their side." in lines
     assert any(line.startswith("Still owed: listening, empathy, an apology") for line in lines)
@@ -109,17 +124,38 @@ def test_outcomes() -> None:
 
 def test_trust_gain_is_capped_per_turn() -> None:
     levels = {p: 3 for p in ("acknowledge", "open_communication", "listen", "empathize", "apologize")}
-    after = update_mood(NORMAL.start, levels=levels, anti=[], triggers=[], completed=PHASES[:4], skipped=0,
-                        difficulty="normal")
+    after = update_mood(
+        NORMAL.start,
+        levels=levels,
+        anti=[],
+        triggers=[],
+        completed=PHASES[:4],
+        skipped=0,
+        difficulty="normal",
+    )
     assert after.trust - NORMAL.start.trust == NORMAL.max_gain
     assert after.tension < NORMAL.start.tension
 
 
 def test_anti_patterns_cost_trust_and_triggers_cost_double() -> None:
-    plain = update_mood(NORMAL.start, levels={"apologize": 3}, anti=["excuse"], triggers=[], completed=[],
-                        skipped=0, difficulty="normal")
-    trigger = update_mood(NORMAL.start, levels={"apologize": 3}, anti=["excuse"], triggers=["excuse"],
-                          completed=[], skipped=0, difficulty="normal")
+    plain = update_mood(
+        NORMAL.start,
+        levels={"apologize": 3},
+        anti=["excuse"],
+        triggers=[],
+        completed=[],
+        skipped=0,
+        difficulty="normal",
+    )
+    trigger = update_mood(
+        NORMAL.start,
+        levels={"apologize": 3},
+        anti=["excuse"],
+        triggers=["excuse"],
+        completed=[],
+        skipped=0,
+        difficulty="normal",
+    )
     assert NORMAL.start.trust - plain.trust == NORMAL.anti_cost
     assert NORMAL.start.trust - trigger.trust == 2 * NORMAL.anti_cost
     assert trigger.tension > plain.tension > NORMAL.start.tension
@@ -136,10 +172,24 @@ def test_difficulty_sets_start_costs_and_threshold() -> None:
 
 
 def test_solutions_ahead_of_owed_phases_earn_half_and_skips_cost() -> None:
-    careful = update_mood(NORMAL.start, levels={"propose_solutions": 2}, anti=[], triggers=[],
-                          completed=PHASES, skipped=0, difficulty="normal")
-    rushed = update_mood(NORMAL.start, levels={"propose_solutions": 2}, anti=[], triggers=[],
-                         completed=["propose"], skipped=4, difficulty="normal")
+    careful = update_mood(
+        NORMAL.start,
+        levels={"propose_solutions": 2},
+        anti=[],
+        triggers=[],
+        completed=PHASES,
+        skipped=0,
+        difficulty="normal",
+    )
+    rushed = update_mood(
+        NORMAL.start,
+        levels={"propose_solutions": 2},
+        anti=[],
+        triggers=[],
+        completed=["propose"],
+        skipped=4,
+        difficulty="normal",
+    )
     assert careful.trust > NORMAL.start.trust > rushed.trust
 
 
@@ -161,15 +211,29 @@ def test_moves_follow_the_turn() -> None:
     assert move(anti=["blame"]) == "vents"
     assert move(anti=["excuse"]) == "tests_sincerity"
     assert move(anti=["excuse"], triggers=["excuse"]) == "vents"
-    assert move(detected=["listen"], step=PhaseStep("empathize", ("acknowledge", "listen"), ("listen",), (), False)) \
+    assert (
+        move(
+            detected=["listen"],
+            step=PhaseStep("empathize", ("acknowledge", "listen"), ("listen",), (), False),
+        )
         == "shares_side"
-    assert move(detected=["propose_solutions"], step=PhaseStep("propose", ("propose",), ("propose",),
-                                                               ("listen",), False)) == "tests_sincerity"
-    assert move(detected=["propose_solutions"], step=PhaseStep("propose", PHASES, ("propose",), (), False)) \
-        == "counter_proposes"
-    assert move(detected=["apologize"]) == "softens"
-    assert move(detected=["apologize"], difficulty="hard", mood=Mood(trust=10, openness=10, tension=70)) \
+    )
+    assert (
+        move(
+            detected=["propose_solutions"],
+            step=PhaseStep("propose", ("propose",), ("propose",), ("listen",), False),
+        )
         == "tests_sincerity"
+    )
+    assert (
+        move(detected=["propose_solutions"], step=PhaseStep("propose", PHASES, ("propose",), (), False))
+        == "counter_proposes"
+    )
+    assert move(detected=["apologize"]) == "softens"
+    assert (
+        move(detected=["apologize"], difficulty="hard", mood=Mood(trust=10, openness=10, tension=70))
+        == "tests_sincerity"
+    )
     assert move(mood=Mood(trust=5, openness=5, tension=80)) == "guarded"
 
 
@@ -184,8 +248,15 @@ def test_a_careful_conversation_repairs_and_a_blaming_one_walks_out() -> None:
     ]
     phase, completed, mood, result = "acknowledge", (), profile("normal").start, None
     for number, text in enumerate(careful, start=1):
-        result = apply_turn(phase=phase, completed=completed, mood=mood, score=scorer.score(text), persona=wen,
-                            difficulty="normal", turn_number=number)
+        result = apply_turn(
+            phase=phase,
+            completed=completed,
+            mood=mood,
+            score=scorer.score(text),
+            persona=wen,
+            difficulty="normal",
+            turn_number=number,
+        )
         phase, completed, mood = result.step.phase, result.step.completed, result.mood
         if result.outcome:
             break
@@ -193,9 +264,15 @@ def test_a_careful_conversation_repairs_and_a_blaming_one_walks_out() -> None:
 
     phase, completed, mood = "acknowledge", (), profile("normal").start
     for number in range(1, 13):
-        result = apply_turn(phase=phase, completed=completed, mood=mood,
-                            score=scorer.score("Honestly it was your fault."), persona=wen, difficulty="normal",
-                            turn_number=number)
+        result = apply_turn(
+            phase=phase,
+            completed=completed,
+            mood=mood,
+            score=scorer.score("Honestly it was your fault."),
+            persona=wen,
+            difficulty="normal",
+            turn_number=number,
+        )
         phase, completed, mood = result.step.phase, result.step.completed, result.mood
         if result.outcome:
             break

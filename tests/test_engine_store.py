@@ -1,4 +1,4 @@
-"""Sessions in a real SQLite file: they survive a restart, fork without touching the original, list per owner."""
+"""Sessions in a real SQLite file: survive a restart, fork without touching the original, list by owner."""
 
 import json
 import sqlite3
@@ -22,8 +22,13 @@ REPLY = "You said it in front of Michael, and that is what stays with me."
 def rehearsal(checkpointer: object) -> Rehearsal:
     models = FakeModels()
     models.persona.default = REPLY
-    return Rehearsal(models, KeywordScorer(), checkpointer, {"wen-li": persona()},  # type: ignore[arg-type]
-                     use_default_coach=False)
+    return Rehearsal(
+        models,
+        KeywordScorer(),
+        checkpointer,
+        {"wen-li": persona()},  # type: ignore[arg-type]
+        use_default_coach=False,
+    )
 
 
 def test_a_session_survives_a_new_rehearsal_on_the_same_file(tmp_path: Path) -> None:
@@ -57,8 +62,13 @@ def test_a_session_survives_a_new_process(tmp_path: Path) -> None:
             print(json.dumps({{"id": sid, "trust": view.mood.trust}}))
         """
     )
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
-                          cwd=Path(__file__).parent.parent)
+    done = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=Path(__file__).parent.parent,
+    )
     made = json.loads(done.stdout.strip().splitlines()[-1])
     with sqlite_checkpointer(db) as saver:
         view = rehearsal(saver).view(made["id"])

@@ -77,13 +77,13 @@ def test_errors_name_the_file_and_the_field(tmp_path: Path, change: dict[str, ob
 def test_missing_moves_id_mismatch_and_bad_yaml(tmp_path: Path) -> None:
     data = good()
     data["lines"] = {m: ["a.", "b."] for m in MOVES if m != "accepts"}
-    with pytest.raises(PersonaError, match="lines.accepts: missing"):
+    with pytest.raises(PersonaError, match=r"lines\.accepts: missing"):
         load_persona(write(tmp_path, data))
     with pytest.raises(PersonaError, match="must equal the file name 'other'"):
         load_persona(write(tmp_path, good(), name="other"))
     bad = tmp_path / "bad.yaml"
     bad.write_text("id: [unclosed", encoding="utf-8")
-    with pytest.raises(PersonaError, match="bad.yaml: not valid YAML"):
+    with pytest.raises(PersonaError, match=r"bad\.yaml: not valid YAML"):
         load_persona(bad)
     listed = tmp_path / "list.yaml"
     listed.write_text("- a\n- b\n", encoding="utf-8")

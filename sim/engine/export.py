@@ -12,7 +12,12 @@ from sim.scoring.types import TurnScore
 from sim.vocab import DETECTED_AT, PRINCIPLES, AntiPatternId, PrincipleId
 
 _SPECIAL = re.compile(r"([\\`*_{}\[\]<>()#+\-!|~])")
-PLAN_PRINCIPLES: tuple[PrincipleId, ...] = ("propose_solutions", "set_expectations", "rebuild_trust", "common_ground")
+PLAN_PRINCIPLES: tuple[PrincipleId, ...] = (
+    "propose_solutions",
+    "set_expectations",
+    "rebuild_trust",
+    "common_ground",
+)
 LABEL: dict[PrincipleId, str] = {
     "acknowledge": "Acknowledge the issue",
     "open_communication": "Open communication",
@@ -55,7 +60,11 @@ def anti_evidence(score: TurnScore, anti: AntiPatternId) -> str:
 
 def _turn(view: SessionView, turn: TurnRecord) -> list[str]:
     name = escape(view.persona_name)
-    change = f"{turn.phase_before} → {turn.phase_after}" if turn.phase_after != turn.phase_before else turn.phase_after
+    change = (
+        f"{turn.phase_before} → {turn.phase_after}"
+        if turn.phase_after != turn.phase_before
+        else turn.phase_after
+    )
     out = [f"## Turn {turn.index + 1}: {change}", "", "**You:**", "", quote(turn.user_text), ""]
     out += [f"**{name}** ({turn.reply_source}, {turn.move.replace('_', ' ')}):", "", quote(turn.reply), ""]
     if turn.score.unscored:
@@ -88,8 +97,12 @@ def _best(turns: Iterable[TurnRecord], principle: PrincipleId) -> TurnRecord | N
 def _summary(view: SessionView) -> list[str]:
     turns = view.turns
     out = ["## Summary", "", f"- Outcome: {(view.outcome or 'in progress').replace('_', ' ')}"]
-    out += [f"- Turns: {len(turns)}, reply sources: " + ", ".join(
-        f"{s} {sum(t.reply_source == s for t in turns)}" for s in ("generated", "retried", "fallback"))]
+    out += [
+        f"- Turns: {len(turns)}, reply sources: "
+        + ", ".join(
+            f"{s} {sum(t.reply_source == s for t in turns)}" for s in ("generated", "retried", "fallback")
+        )
+    ]
     curve = [str(turns[0].mood_before.trust)] if turns else [str(view.mood.trust)]
     curve += [str(t.mood_after.trust) for t in turns]
     out += [f"- Trust curve: {', '.join(curve)} (needed: {view.repair_trust})", ""]
@@ -111,7 +124,9 @@ def _summary(view: SessionView) -> list[str]:
     missing = [LABEL[p] for p in PRINCIPLES if all(t.score.level(p) < DETECTED_AT for t in turns)]
     if missing:
         out.append("- Not shown yet: " + ", ".join(missing) + ".")
-    plan = [(t, evidence(t.score, p)) for t in turns for p in PLAN_PRINCIPLES if t.score.level(p) >= DETECTED_AT]
+    plan = [
+        (t, evidence(t.score, p)) for t in turns for p in PLAN_PRINCIPLES if t.score.level(p) >= DETECTED_AT
+    ]
     out += ["", "### Action plan", ""]
     seen: set[str] = set()
     for turn, said in plan:
@@ -119,7 +134,9 @@ def _summary(view: SessionView) -> list[str]:
             seen.add(said)
             out.append(f"- [ ] {inline(said, 300)} (turn {turn.index + 1})")
     if not seen:
-        out.append("- No commitment made yet: agree on concrete next steps and how you will work from now on.")
+        out.append(
+            "- No commitment made yet: agree on concrete next steps and how you will work from now on."
+        )
     return [*out, ""]
 
 

@@ -14,8 +14,18 @@ from langgraph.checkpoint.base import BaseCheckpointSaver
 
 from sim.engine.state import SessionSummary
 
-COLUMNS = ("id", "owner", "persona_id", "created_at", "updated_at", "outcome", "score", "turns", "branch_of",
-           "branch_turn")
+COLUMNS = (
+    "id",
+    "owner",
+    "persona_id",
+    "created_at",
+    "updated_at",
+    "outcome",
+    "score",
+    "turns",
+    "branch_of",
+    "branch_turn",
+)
 DDL = """CREATE TABLE IF NOT EXISTS rehearse_sessions (
     id TEXT PRIMARY KEY, owner TEXT, persona_id TEXT NOT NULL, created_at TEXT NOT NULL,
     updated_at TEXT NOT NULL, outcome TEXT, score REAL, turns INTEGER NOT NULL DEFAULT 0,
@@ -31,8 +41,18 @@ class SessionIndex(Protocol):
 
 def _values(row: SessionSummary) -> tuple[Any, ...]:
     branch, turn = row.branch_of if row.branch_of else (None, None)
-    return (row.id, row.owner, row.persona_id, row.created_at, row.updated_at, row.outcome, row.score,
-            row.turns, branch, turn)
+    return (
+        row.id,
+        row.owner,
+        row.persona_id,
+        row.created_at,
+        row.updated_at,
+        row.outcome,
+        row.score,
+        row.turns,
+        branch,
+        turn,
+    )
 
 
 def _summary(values: Any) -> SessionSummary:
@@ -88,8 +108,10 @@ class SqlIndex:
         return self._select(f"owner = {self._p}", (owner,))
 
     def branches(self, session_id: str) -> list[str]:
-        return [s.id for s in sorted(self._select(f"branch_of = {self._p}", (session_id,)),
-                                     key=lambda s: s.created_at)]
+        return [
+            s.id
+            for s in sorted(self._select(f"branch_of = {self._p}", (session_id,)), key=lambda s: s.created_at)
+        ]
 
 
 class MemoryIndex:

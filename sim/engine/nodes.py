@@ -108,8 +108,11 @@ class Nodes:
     def choose(self, state: EngineState) -> dict[str, Any]:
         draft = state.get("draft") or {}
         step = PhaseStep(
-            draft["phase_after"], tuple(draft["completed_after"]), tuple(draft["shown"]),
-            tuple(draft["skipped"]), draft["regressed"],
+            draft["phase_after"],
+            tuple(draft["completed_after"]),
+            tuple(draft["shown"]),
+            tuple(draft["skipped"]),
+            draft["regressed"],
         )
         move = next_move(
             step,

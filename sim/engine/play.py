@@ -82,7 +82,8 @@ def turn_text(turn: TurnRecord, name: str) -> str:
         f"    phase {turn.phase_before} -> {turn.phase_after}"
         + (f" (skipped {', '.join(turn.skipped)})" if turn.skipped else "")
         + f" | trust {mood.trust} openness {mood.openness} tension {mood.tension}",
-        f"    detected: {', '.join(turn.score.detected) or '-'} | anti-patterns: {', '.join(turn.score.anti) or '-'}",
+        f"    detected: {', '.join(turn.score.detected) or '-'}"
+        + f" | anti-patterns: {', '.join(turn.score.anti) or '-'}",
     ]
     lines += [f"    - {sentence}" for sentence in turn.feedback]
     if turn.coaching:
@@ -113,7 +114,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def _interactive(rehearsal: Rehearsal, persona: Persona, difficulty: Difficulty | None) -> SessionView:
     view = rehearsal.start(persona.id, difficulty)
-    print(f"{persona.name}, {persona.role} ({view.difficulty}). Type /quit to stop.\n{persona.name}: {view.opening_line}")
+    print(f"{persona.name}, {persona.role} ({view.difficulty}). Type /quit to stop.")
+    print(f"{persona.name}: {view.opening_line}")
     while not view.outcome:
         try:
             text = input("you> ")
@@ -146,6 +148,7 @@ def main(args: argparse.Namespace) -> int:
         if script is None:
             view = _interactive(rehearsal, persona, difficulty)
         else:
+
             def show(turn: TurnRecord) -> None:
                 if not args.json:
                     print(turn_text(turn, persona.name), flush=True)

@@ -61,8 +61,9 @@ class Rehearsal:
     ) -> None:
         self.personas = dict(personas)
         self.settings = settings or Settings()
-        self.graph = build_graph(models.persona, scorer, models.coach, self.personas, checkpointer,
-                                 **graph_options)
+        self.graph = build_graph(
+            models.persona, scorer, models.coach, self.personas, checkpointer, **graph_options
+        )
         self.index = index_for(checkpointer)
         self._locks: dict[str, threading.Lock] = {}
         self._locks_guard = threading.Lock()
@@ -154,7 +155,9 @@ class Rehearsal:
                 )
             try:
                 for chunk in self.graph.stream(
-                    {"pending": cleaned, "draft": None}, thread(session_id), stream_mode="custom",
+                    {"pending": cleaned, "draft": None},
+                    thread(session_id),
+                    stream_mode="custom",
                     durability="sync",
                 ):
                     if on_token is not None and isinstance(chunk, dict) and "token" in chunk:
