@@ -115,7 +115,8 @@ class EmbeddedServer:
         self.model = MODEL_ALIAS
         self.port = 0
         self.proc: subprocess.Popen[bytes] | None = None
-        self.log_path = Path(tempfile.gettempdir()) / f"rehearse-llama-{os.getpid()}.log"
+        self.log_path = Path(tempfile.gettempdir()) / f"rehearse-llama-{os.getpid()}-{id(self):x}.log"
+        """The server's output, kept while it runs and after a failed start; removed by a clean stop."""
         self.ready_seconds: float | None = None
         self._lock = threading.RLock()
         self._users = 0
@@ -175,10 +176,10 @@ class EmbeddedServer:
             except httpx.HTTPError:
                 pass
             time.sleep(0.2)
+        tail = self._tail()
         self.stop()
         raise ModelError(
-            "timeout",
-            f"The embedded model server was not ready within {self.ready_timeout:.0f} s.{self._tail()}",
+            "timeout", f"The embedded model server was not ready within {self.ready_timeout:.0f} s.{tail}"
         )
 
     def _warm_up(self) -> None:
@@ -206,14 +207,15 @@ class EmbeddedServer:
         """SIGTERM, then SIGKILL after a grace period; safe to call twice."""
         with self._lock:
             proc, self.proc = self.proc, None
-            if proc is None or proc.poll() is not None:
-                return
-            proc.send_signal(signal.SIGTERM)
-            try:
-                proc.wait(timeout=STOP_GRACE)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait(timeout=STOP_GRACE)
+            if proc is not None and proc.poll() is None:
+                proc.send_signal(signal.SIGTERM)
+                try:
+                    proc.wait(timeout=STOP_GRACE)
+                except subprocess.TimeoutExpired:
+                    proc.kill()
+                    proc.wait(timeout=STOP_GRACE)
+            if proc is not None:
+                self.log_path.unlink(missing_ok=True)
 
     def acquire(self) -> "EmbeddedServer":
         """Count one more user and make sure the server runs."""
