@@ -1,4 +1,8 @@
-"""The browser app: choose a colleague, rehearse with live feedback, review and export. `rehearse ui`."""
+"""The browser app: choose a colleague, rehearse with live feedback, review and export. `rehearse ui`.
+
+Gradio and the engine are imported inside the functions: `rehearse --help` and the other
+subcommands load this module for its arguments and should not pay for them.
+"""
 
 import argparse
 import signal
@@ -7,16 +11,15 @@ from collections.abc import Callable, Iterator, Mapping
 from contextlib import ExitStack
 from html import escape
 from pathlib import Path
-from typing import Any
-
-import gradio as gr
+from typing import TYPE_CHECKING, Any
 
 from sim.config import Settings, get_settings
-from sim.personas import Persona
-from sim.ui import handlers as h
-from sim.ui import pages
-from sim.ui.theme import CSS, THEME
-from sim.ui.warmup import Warmup
+
+if TYPE_CHECKING:
+    import gradio as gr
+
+    from sim.personas import Persona
+    from sim.ui import handlers as h
 
 CONCURRENCY = 2
 """Turns processed at once. The embedded llama.cpp server answers one request at a time on 2 cores:
@@ -51,12 +54,18 @@ def parse_users(raw: str) -> list[tuple[str, str]]:
 
 
 def build_app(
-    rehearsal: h.RehearsalLike,
-    personas: Mapping[str, Persona],
+    rehearsal: "h.RehearsalLike",
+    personas: Mapping[str, "Persona"],
     settings: Settings,
     browser_secret: str | None = None,
-) -> gr.Blocks:
+) -> "gr.Blocks":
     """The whole app, wired to `rehearsal` (the real one, a Warmup of it, or a fake in tests)."""
+    import gradio as gr
+
+    from sim.ui import handlers as h
+    from sim.ui import pages
+    from sim.ui.warmup import Warmup
+
     auth_on = settings.users is not None
     exports = Path(tempfile.mkdtemp(prefix="rehearse-exports-"))
     names = {pid: p.name for pid, p in personas.items()}
@@ -68,9 +77,9 @@ def build_app(
     with gr.Blocks(title="Rehearse: repair a working relationship") as app:
         store = gr.BrowserState(None, storage_key=STORAGE_KEY, secret=browser_secret)
         gr.HTML(HEADER)
-        warm = isinstance(rehearsal, Warmup)
-        banner = gr.HTML(LOADING, visible=warm and rehearsal.state != "ready")
-        timer = gr.Timer(1.0, active=warm)
+        loading = isinstance(rehearsal, Warmup) and rehearsal.state != "ready"
+        banner = gr.HTML(LOADING, visible=loading)
+        timer = gr.Timer(1.0, active=loading)
         with gr.Tabs(selected="choose") as tabs:
             with gr.Tab("1 · Choose a colleague", id="choose"):
                 chooser = pages.chooser(personas)
@@ -94,15 +103,29 @@ def build_app(
                 )
             return gr.HTML(LOADING, visible=True), gr.Timer(active=True)
 
-        timer.tick(status, None, [banner, timer], show_progress="hidden", concurrency_limit=None)
+        timer.tick(
+            status,
+            None,
+            [banner, timer],
+            show_progress="hidden",
+            concurrency_limit=None,
+            api_visibility="private",
+        )
 
         def on_load(raw: Any, request: gr.Request) -> tuple[Any, ...]:
             st = store_of(raw, request)
             scr = h.open_current(rehearsal, st)
             tab = gr.Tabs(selected="rehearse" if scr.session_id else "choose")
-            return (st.model_dump(), tab, *pages.screen_updates(scr), pages.session_choices(rehearsal, st, names))
+            return (
+                st.model_dump(),
+                tab,
+                *pages.screen_updates(scr),
+                pages.session_choices(rehearsal, st, names),
+            )
 
-        app.load(on_load, [store], [store, tabs, *screen_out, ss.choices], concurrency_limit=None)
+        app.load(
+            on_load, [store], [store, tabs, *screen_out, ss.choices], concurrency_limit=None, api_name="load"
+        )
 
         def starter(persona_id: str) -> Callable[..., tuple[Any, ...]]:
             def on_start(raw: Any, difficulty: str, request: gr.Request) -> tuple[Any, ...]:
@@ -113,50 +136,67 @@ def build_app(
 
         for persona_id, button in chooser.buttons.items():
             button.click(
-                starter(persona_id), [store, chooser.difficulty], [store, tabs, *screen_out]
+                starter(persona_id),
+                [store, chooser.difficulty],
+                [store, tabs, *screen_out],
+                api_name="start_" + persona_id.replace("-", "_"),
             )
 
         def on_send(raw: Any, text: str, request: gr.Request) -> Iterator[tuple[Any, ...]]:
             for scr in h.send(rehearsal, store_of(raw, request), text):
                 yield pages.screen_updates(scr)
 
-        for trigger in (rh.msg.submit, rh.retry_send.click):
-            trigger(on_send, [store, rh.msg], screen_out, show_progress="hidden")
+        rh.msg.submit(on_send, [store, rh.msg], screen_out, show_progress="hidden", api_name="send")
+        rh.retry_send.click(
+            on_send, [store, rh.msg], screen_out, show_progress="hidden", api_visibility="private"
+        )
 
         def on_retry(raw: Any, turn: int | None, request: gr.Request) -> tuple[Any, ...]:
             st, scr = h.retry_from(rehearsal, store_of(raw, request), turn)
             return (st.model_dump(), *pages.screen_updates(scr))
 
-        rh.retry.click(on_retry, [store, rh.turn_pick], [store, *screen_out])
-        rh.show_feedback.change(lambda on: gr.Column(visible=on), rh.show_feedback, rh.panel_col)
+        rh.retry.click(on_retry, [store, rh.turn_pick], [store, *screen_out], api_name="retry_from")
+        rh.show_feedback.change(
+            lambda on: gr.Column(visible=on), rh.show_feedback, rh.panel_col, api_visibility="private"
+        )
 
         def on_review(raw: Any, request: gr.Request) -> tuple[Any, ...]:
             return pages.review_updates(h.review(rehearsal, store_of(raw, request), exports))
 
-        review_tab.select(on_review, [store], review_out, concurrency_limit=None)
-        rh.end.click(lambda: gr.Tabs(selected="review"), None, tabs).then(
-            on_review, [store], review_out, concurrency_limit=None
+        review_tab.select(on_review, [store], review_out, concurrency_limit=None, api_name="review")
+        rh.end.click(lambda: gr.Tabs(selected="review"), None, tabs, api_visibility="private").then(
+            on_review, [store], review_out, concurrency_limit=None, api_visibility="private"
         )
-        rv.upload.upload(
-            lambda path: pages.review_updates(h.load_export(path, exports)), rv.upload, review_out
-        )
+
+        def on_upload(path: str | None) -> tuple[Any, ...]:
+            return pages.review_updates(h.load_export(path, exports))
+
+        rv.upload.upload(on_upload, rv.upload, review_out, api_name="load_export")
 
         def on_sessions(raw: Any, request: gr.Request) -> Any:
             return pages.session_choices(rehearsal, store_of(raw, request), names)
 
-        sessions_tab.select(on_sessions, [store], ss.choices, concurrency_limit=None)
+        sessions_tab.select(on_sessions, [store], ss.choices, concurrency_limit=None, api_name="sessions")
 
         def on_open(raw: Any, session_id: str | None, request: gr.Request) -> tuple[Any, ...]:
             st, scr = h.open_session(rehearsal, store_of(raw, request), session_id)
             tab = gr.Tabs(selected="rehearse" if scr.session_id else "sessions")
             return (st.model_dump(), tab, *pages.screen_updates(scr))
 
-        ss.open.click(on_open, [store, ss.choices], [store, tabs, *screen_out], concurrency_limit=None)
+        ss.open.click(
+            on_open,
+            [store, ss.choices],
+            [store, tabs, *screen_out],
+            concurrency_limit=None,
+            api_name="open_session",
+        )
     return app
 
 
-def launch(app: gr.Blocks, settings: Settings, *, block: bool = True, quiet: bool = False) -> str:
+def launch(app: "gr.Blocks", settings: Settings, *, block: bool = True, quiet: bool = False) -> str:
     """Queue and launch `app` on settings.host/port; returns the local URL."""
+    from sim.ui.theme import CSS, THEME
+
     app.queue(default_concurrency_limit=CONCURRENCY, max_size=QUEUE_SIZE)
     auth = parse_users(settings.users.get_secret_value()) if settings.users is not None else None
     app.launch(
@@ -189,6 +229,7 @@ def _interrupt(signum: int, frame: object) -> None:
 
 
 def main(args: argparse.Namespace) -> int:
+    from sim.ui.warmup import Warmup
     from sim.ui.wiring import browser_secret, load_all, open_rehearsal
 
     overrides = {k: v for k, v in (("host", args.host), ("port", args.port)) if v is not None}

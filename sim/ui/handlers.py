@@ -1,8 +1,8 @@
 """The app's behaviour as plain functions of (input, state): no Gradio in here, so every one is unit-tested.
 
 The browser keeps a small `Store` in local storage (its owner id and the session it shows); the
-engine keeps everything else, and lists an owner's sessions. Each handler returns a `Screen` (what the rehearse tab
-shows) or plain values; `sim.ui.app` turns them into component updates.
+engine keeps everything else, and lists an owner's sessions. Each handler returns a `Screen` (what
+the rehearse tab shows) or plain values; `sim.ui.app` turns them into component updates.
 """
 
 import queue
@@ -150,7 +150,9 @@ def open_current(rehearsal: RehearsalLike, store: Store) -> Screen:
     return screen(view, draft=view.pending or "")
 
 
-def start(rehearsal: RehearsalLike, store: Store, persona_id: str, difficulty: str | None) -> tuple[Store, Screen]:
+def start(
+    rehearsal: RehearsalLike, store: Store, persona_id: str, difficulty: str | None
+) -> tuple[Store, Screen]:
     view = rehearsal.start(persona_id, difficulty_choice(difficulty), owner=store.owner)
     return remember(store, view.id), screen(view)
 
@@ -171,9 +173,9 @@ class _Outcome:
     error: Exception | None = None
 
 
-def _run_send(rehearsal: RehearsalLike, store: Store, session_id: str, text: str) -> tuple[
-    "queue.Queue[str | None]", _Outcome
-]:
+def _run_send(
+    rehearsal: RehearsalLike, store: Store, session_id: str, text: str
+) -> tuple["queue.Queue[str | None]", _Outcome]:
     """Run the turn on a thread; the vetted reply's chunks arrive on the queue, then None."""
     chunks: queue.Queue[str | None] = queue.Queue()
     result = _Outcome()
@@ -190,9 +192,7 @@ def _run_send(rehearsal: RehearsalLike, store: Store, session_id: str, text: str
     return chunks, result
 
 
-def send(
-    rehearsal: RehearsalLike, store: Store, text: str, reveal_delay: float = 0.04
-) -> Iterator[Screen]:
+def send(rehearsal: RehearsalLike, store: Store, text: str, reveal_delay: float = 0.04) -> Iterator[Screen]:
     """Send one turn: show it at once, then the colleague's vetted reply as it arrives, then the feedback.
 
     An InputError keeps the text in the box with the message; a ModelError keeps it too and offers a retry.
@@ -235,9 +235,7 @@ def send(
         yield screen(result.view)
 
 
-def retry_from(
-    rehearsal: RehearsalLike, store: Store, turn_index: int | None
-) -> tuple[Store, Screen]:
+def retry_from(rehearsal: RehearsalLike, store: Store, turn_index: int | None) -> tuple[Store, Screen]:
     """Branch before `turn_index`; the old text goes back in the box to be said differently."""
     if store.current is None or turn_index is None:
         return store, open_current(rehearsal, store)

@@ -60,11 +60,13 @@ def chooser(personas: Mapping[str, Persona]) -> Chooser:
         info="Harder colleagues trust more slowly and take bad moves harder.",
     )
     buttons = {}
-    with gr.Row(equal_height=False, elem_classes="rh-cards"):
+    with gr.Row(equal_height=True, elem_classes="rh-cards"):
         for p in personas.values():
-            with gr.Column(min_width=280, elem_classes="rh-card-col"):
+            with gr.Column(min_width=260, elem_classes="rh-card-col"):
                 gr.HTML(render.persona_card(p.name, p.role, p.relation, p.summary, p.difficulty))
-                buttons[p.id] = gr.Button(f"Rehearse with {p.name}", variant="primary", elem_id=f"start-{p.id}")
+                buttons[p.id] = gr.Button(
+                    f"Rehearse with {p.name}", variant="primary", elem_id=f"start-{p.id}"
+                )
     return Chooser(difficulty, buttons)
 
 
@@ -74,6 +76,7 @@ def rehearse_page() -> RehearsePage:
         with gr.Column(scale=3, min_width=300):
             chat = gr.Chatbot(
                 label="Conversation",
+                show_label=False,
                 height=440,
                 render_markdown=False,
                 sanitize_html=True,
@@ -97,7 +100,11 @@ def rehearse_page() -> RehearsePage:
             )
             with gr.Row(equal_height=True):
                 turn_pick = gr.Dropdown(
-                    label="Retry from one of your turns", choices=[], value=None, scale=3, min_width=200,
+                    label="Retry from one of your turns",
+                    choices=[],
+                    value=None,
+                    scale=3,
+                    min_width=200,
                     elem_id="turn-pick",
                 )
                 retry = gr.Button("Retry from here", scale=1, min_width=140, elem_id="retry")
@@ -108,7 +115,9 @@ def rehearse_page() -> RehearsePage:
                 end = gr.Button("End and review", elem_id="end")
         with gr.Column(scale=2, min_width=280) as panel_col:
             panel = gr.HTML(elem_id="panel")
-    return RehearsePage(heading, chat, error, retry_send, msg, turn_pick, retry, show_feedback, end, panel_col, panel)
+    return RehearsePage(
+        heading, chat, error, retry_send, msg, turn_pick, retry, show_feedback, end, panel_col, panel
+    )
 
 
 def review_page() -> ReviewPage:

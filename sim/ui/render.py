@@ -47,7 +47,9 @@ def skipped_phases(turns: Iterable[TurnRecord]) -> set[Phase]:
     return {p for t in turns for p in t.skipped}
 
 
-def phase_track(current: Phase, completed: Iterable[Phase], skipped: Iterable[Phase], ended: bool = False) -> str:
+def phase_track(
+    current: Phase, completed: Iterable[Phase], skipped: Iterable[Phase], ended: bool = False
+) -> str:
     """The five phases as an ordered list: done, skipped (passed over without being shown), now, to come."""
     done, passed = set(completed), set(skipped)
     items = []
@@ -136,9 +138,7 @@ def highlight(score: TurnScore) -> str:
 
 
 def chips(score: TurnScore) -> str:
-    good = [
-        f'<li class="rh-chip rh-good">✓ {escape(principle_name(p))}</li>' for p in score.detected
-    ]
+    good = [f'<li class="rh-chip rh-good">✓ {escape(principle_name(p))}</li>' for p in score.detected]
     bad = [f'<li class="rh-chip rh-bad">✗ {escape(anti_name(a))}</li>' for a in score.anti]
     if not good and not bad:
         return '<p class="rh-muted">No principle detected in this turn yet.</p>'
@@ -181,7 +181,8 @@ def turn_feedback(turn: TurnRecord) -> str:
 def live_panel(view: SessionView) -> str:
     """The whole feedback panel beside the chat."""
     outcome = (
-        f'<p class="rh-outcome rh-{escape(view.outcome)}" role="status">{escape(OUTCOME_TEXT[view.outcome])}</p>'
+        f'<p class="rh-outcome rh-{escape(view.outcome)}" role="status">'
+        f"{escape(OUTCOME_TEXT[view.outcome])}</p>"
         if view.outcome
         else ""
     )
@@ -190,9 +191,10 @@ def live_panel(view: SessionView) -> str:
         if view.turns
         else '<p class="rh-muted">Your first reply will be scored here against the ten principles.</p>'
     )
+    track = phase_track(view.phase, view.completed, skipped_phases(view.turns), view.outcome is not None)
     return (
         '<section class="rh-panel" aria-label="Live feedback">'
-        f"{outcome}{phase_track(view.phase, view.completed, skipped_phases(view.turns), view.outcome is not None)}"
+        f"{outcome}{track}"
         f'<div class="rh-meters">{meters(view.mood)}</div>'
         f"{sparkline(trust_curve(view))}{last}</section>"
     )

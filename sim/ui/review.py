@@ -39,7 +39,8 @@ def turn_block(turn: TurnRecord, persona_name: str) -> str:
     return (
         f'<section class="rh-turn" aria-label="Turn {turn.index + 1}">'
         f'<h3 class="rh-h">Turn {turn.index + 1} · score {score.overall:.0f}/100</h3>'
-        f'<p class="rh-meta">Phase: {escape(_phase_change(turn))} · {escape(_mood_change(turn.mood_before, turn.mood_after))}</p>'
+        f'<p class="rh-meta">Phase: {escape(_phase_change(turn))} · '
+        f"{escape(_mood_change(turn.mood_before, turn.mood_after))}</p>"
         f'<p class="rh-said"><strong>You:</strong> {render.highlight(score)}</p>'
         f"{render.chips(score)}{reason}"
         + (f'<ul class="rh-notes">{notes}</ul>' if notes else "")
@@ -90,6 +91,7 @@ def review_html(view: SessionView, report: str = "") -> str:
         f"{report}"
         f'<h3 class="rh-h">Score per principle</h3>{principle_table(view)}'
         f'<h3 class="rh-h">Turn by turn</h3>'
-        f'<p class="rh-said"><strong>{escape(view.persona_name)}:</strong> {render.plain(view.opening_line)}</p>'
+        f'<p class="rh-said"><strong>{escape(view.persona_name)}:</strong> '
+        f"{render.plain(view.opening_line)}</p>"
         f"{turns}</div>"
     )

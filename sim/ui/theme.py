@@ -7,12 +7,21 @@ MONO_FONTS = ["ui-monospace", "SFMono-Regular", "Menlo", "Consolas", "monospace"
 
 THEME = gr.themes.Soft(
     primary_hue="teal", secondary_hue="slate", neutral_hue="slate", font=SYSTEM_FONTS, font_mono=MONO_FONTS
-).set(body_text_color_subdued="*neutral_600", body_text_color_subdued_dark="*neutral_300")
+).set(
+    body_text_color_subdued="*neutral_600",
+    body_text_color_subdued_dark="*neutral_300",
+    button_primary_background_fill="*primary_700",
+    button_primary_background_fill_hover="*primary_800",
+    button_primary_text_color="white",
+    button_primary_background_fill_dark="*primary_600",
+    button_primary_background_fill_hover_dark="*primary_700",
+)
 """System fonts only: the app runs offline, so no web font is fetched."""
 
 CSS = """
 .gradio-container { max-width: 1180px !important; margin: 0 auto; }
-.rh-sr { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); white-space: nowrap; }
+.rh-sr { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0);
+  white-space: nowrap; }
 .rh-header h1 { font-size: 1.6rem; margin: 0.2rem 0 0; }
 .rh-header p { margin: 0.2rem 0 0.4rem; color: var(--body-text-color-subdued); }
 .rh-banner { padding: 0.6rem 0.9rem; border-radius: 8px; background: #fff4d6; color: #4a3500;
@@ -20,8 +29,11 @@ CSS = """
 .rh-banner.rh-failed { background: #fde2e1; color: #6b0d0a; border-color: #d9534f; }
 .rh-error { padding: 0.6rem 0.9rem; border-radius: 8px; background: #fde2e1; color: #6b0d0a;
   border: 1px solid #d9534f; }
-.rh-card { border: 1px solid var(--border-color-primary); border-radius: 10px; padding: 0.8rem 0.9rem;
-  background: var(--background-fill-primary); min-height: 8.5rem; }
+.rh-cards { display: grid !important; grid-template-columns: repeat(auto-fill, minmax(270px, 1fr));
+  gap: 12px; }
+.rh-card-col { border: 1px solid var(--border-color-primary); border-radius: 10px; padding: 0.8rem 0.9rem;
+  background: var(--background-fill-primary); justify-content: space-between; gap: 0.6rem !important; }
+#chat button[aria-label="Clear"] { display: none; }
 .rh-card h3 { margin: 0; font-size: 1.15rem; }
 .rh-card-head { display: flex; justify-content: space-between; align-items: center; gap: 0.5rem; }
 .rh-role { margin: 0.2rem 0; color: var(--body-text-color-subdued); font-size: 0.92rem; }
@@ -39,7 +51,8 @@ CSS = """
 .rh-phase.rh-done { background: #d8f3e3; color: #0b4d2a; border-color: #6cc191; }
 .rh-phase.rh-done::before { content: "✓ "; }
 .rh-phase.rh-current { background: #0f766e; color: #ffffff; border-color: #0f766e; font-weight: 700; }
-.rh-phase.rh-skipped { background: #eceff3; color: #3d4550; border-style: dashed; text-decoration: line-through; }
+.rh-phase.rh-skipped { background: #eceff3; color: #3d4550; border-style: dashed;
+  text-decoration: line-through; }
 .rh-meters { display: flex; flex-direction: column; gap: 0.25rem; }
 .rh-meter { display: grid; grid-template-columns: 4.5rem 1fr 2.2rem; align-items: center; gap: 0.5rem;
   font-size: 0.9rem; }
@@ -83,7 +96,6 @@ mark.rh-bad { background: #f9cfcc; color: #6b0d0a; border-radius: 3px; padding: 
 @media (max-width: 640px) {
   .gradio-container { padding: 0 6px !important; }
   .rh-header h1 { font-size: 1.3rem; }
-  .rh-card { min-height: 0; }
 }
 .dark .rh-card, .dark .rh-turn { background: var(--background-fill-secondary); }
 """

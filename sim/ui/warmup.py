@@ -59,7 +59,9 @@ class Warmup:
             raise ModelError("config", f"The model could not be started: {self._error}")
         return self._rehearsal
 
-    def start(self, persona_id: str, difficulty: Difficulty | None = None, owner: str | None = None) -> SessionView:
+    def start(
+        self, persona_id: str, difficulty: Difficulty | None = None, owner: str | None = None
+    ) -> SessionView:
         return self._get().start(persona_id, difficulty, owner=owner)
 
     def send(
