@@ -212,3 +212,12 @@ def test_sends_stop_sequences_and_temperature(fake_server: FakeServer) -> None:
     chat(fake_server.base_url).complete(MESSAGES, stop=["\nUser:"], temperature=0.0)
     _, request = fake_server.requests[0]
     assert request["stop"] == ["\nUser:"] and request["temperature"] == 0.0
+
+
+def test_an_error_in_the_callers_on_token_is_not_taken_for_a_model_failure(fake_server: FakeServer) -> None:
+    def broken(piece: str) -> None:
+        raise ValueError("the UI went away")
+
+    with pytest.raises(ValueError, match="the UI went away"):
+        chat(fake_server.base_url).complete(MESSAGES, on_token=broken)
+    assert fake_server.attempts == 1

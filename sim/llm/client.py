@@ -15,6 +15,10 @@ from sim.llm.tokens import count_message_tokens, count_tokens
 NO_KEY = "not-needed"
 
 
+class _CallbackFailed(Exception):
+    """The caller's `on_token` raised: its error goes back to the caller untouched, never retried."""
+
+
 @dataclass
 class _Reply:
     text: str = ""
@@ -75,12 +79,18 @@ class OpenAIChat:
         def forward(piece: str) -> None:
             sent.append(piece)
             if on_token is not None:
-                on_token(piece)
+                try:
+                    on_token(piece)
+                except Exception as exc:
+                    raise _CallbackFailed from exc
 
         for attempt in range(self.max_retries + 1):
             self.last_attempts = attempt + 1
             try:
                 reply = self._attempt(messages, max_tokens, temperature, stop, forward, began)
+            except _CallbackFailed as failed:
+                assert failed.__cause__ is not None
+                raise failed.__cause__ from None
             except Exception as exc:
                 error = describe(exc, self.base_url, self.timeout)
                 error.attempts = attempt + 1
