@@ -221,3 +221,12 @@ def test_an_error_in_the_callers_on_token_is_not_taken_for_a_model_failure(fake_
     with pytest.raises(ValueError, match="the UI went away"):
         chat(fake_server.base_url).complete(MESSAGES, on_token=broken)
     assert fake_server.attempts == 1
+
+
+def test_a_server_that_comes_back_on_its_port_is_reached_again() -> None:
+    port = free_port()
+    client = chat(f"http://127.0.0.1:{port}/v1", max_retries=0)
+    with pytest.raises(ModelError):
+        client.complete(MESSAGES)
+    with FakeServer(default=Reply("I am back"), port=port):
+        assert client.complete(MESSAGES).text == "I am back"
