@@ -95,6 +95,8 @@ class OpenAIChat:
                 error = describe(exc, self.base_url, self.timeout)
                 error.attempts = attempt + 1
                 if attempt >= self.max_retries or not is_retryable(error) or (on_token and sent):
+                    if error is exc:
+                        raise
                     raise error from exc
                 self._sleep(backoff_delay(attempt, _retry_after(exc), rng=self._rng))
                 continue
