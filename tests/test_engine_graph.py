@@ -92,7 +92,7 @@ def test_an_injection_changes_nothing_and_is_not_shown_to_the_model() -> None:
     view = rehearsal.send(session.id, text)
     turn = view.turns[0]
     assert turn.phase_after == "acknowledge" and turn.skipped == [] and view.completed == []
-    assert turn.mood_after.trust < session.mood.trust
+    assert turn.mood_after == session.mood
     assert turn.move == "guarded"
     assert models.persona.history[0][-1]["content"] == INJECTED
 

@@ -20,6 +20,7 @@ def outcome(**overrides: object) -> object:
         trust=70,
         tension=30,
         anti=[],
+        strikes=2,
         turns=5,
         repair_trust=NORMAL.repair_trust,
         walkout_trust=NORMAL.walkout_trust,
@@ -120,6 +121,9 @@ def test_outcomes() -> None:
     assert outcome(anti=["blame"], trust=40, tension=NORMAL.walkout_tension) == "walked_out"
     assert outcome(anti=[], trust=0, tension=100, completed=[]) is None
     assert outcome(completed=[], turns=12) == "stalled"
+    assert outcome(anti=["blame"], trust=0, tension=100, strikes=1) is None, "one lapse is not a walkout"
+    with pytest.raises(ValueError, match="strikes"):
+        outcome(strikes=6)
 
 
 def test_trust_gain_is_capped_per_turn() -> None:
@@ -272,8 +276,36 @@ def test_a_careful_conversation_repairs_and_a_blaming_one_walks_out() -> None:
             persona=wen,
             difficulty="normal",
             turn_number=number,
+            strikes_before=number - 1,
         )
         phase, completed, mood = result.step.phase, result.step.completed, result.mood
         if result.outcome:
             break
-    assert result.outcome == "walked_out" and number <= 3
+    assert result.outcome == "walked_out" and number == 2
+
+
+def test_one_turn_loses_at_most_two_anti_pattern_costs() -> None:
+    many = update_mood(
+        NORMAL.start,
+        levels={},
+        anti=["blame", "excuse", "dismiss", "defensive"],
+        triggers=["blame"],
+        completed=[],
+        skipped=0,
+        difficulty="normal",
+    )
+    assert NORMAL.start.trust - many.trust == 2 * NORMAL.anti_cost
+
+
+def test_an_injection_attempt_alone_moves_no_mood_and_never_walks_out() -> None:
+    after = update_mood(
+        NORMAL.start,
+        levels={"apologize": 3},
+        anti=["injection"],
+        triggers=["injection"],
+        completed=[],
+        skipped=0,
+        difficulty="normal",
+    )
+    assert after == NORMAL.start
+    assert outcome(anti=["injection"], trust=0, tension=100, completed=[]) is None

@@ -9,7 +9,7 @@ from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from typing import Final
 
-from sim.engine.phases import phase_of
+from sim.engine.phases import VOIDING, phase_of
 from sim.engine.state import Mood
 from sim.vocab import PHASES, AntiPatternId, Difficulty, Phase, PrincipleId
 
@@ -24,7 +24,7 @@ class Profile:
     max_gain: int
     """Most trust one turn can earn."""
     anti_cost: int
-    """Trust lost per anti-pattern (doubled for a trigger of the persona)."""
+    """Trust lost per anti-pattern (doubled for a trigger of the persona); one turn loses at most twice this."""
     skip_cost: int
     """Trust lost per phase skipped by jumping ahead."""
     walkout_trust: int
@@ -83,10 +83,11 @@ def update_mood(
 ) -> Mood:
     """The mood after one user turn; `completed` is after this turn's phase step.
 
-    A turn with any anti-pattern earns nothing; an injection only costs.
+    A turn with any anti-pattern earns nothing; an injection attempt alone changes nothing.
     """
     rules = profile(difficulty)
-    cost = sum(rules.anti_cost * (2 if a in triggers else 1) for a in anti)
+    costly = [a for a in anti if a not in VOIDING]
+    cost = min(sum(rules.anti_cost * (2 if a in triggers else 1) for a in costly), 2 * rules.anti_cost)
     gain = 0.0 if anti else min(float(rules.max_gain), earned(levels, completed))
     opening = 0.0 if anti else sum(POINTS[lvl] for p, lvl in levels.items() if p in OPENING)
     skip = rules.skip_cost * skipped

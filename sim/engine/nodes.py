@@ -17,7 +17,7 @@ from langgraph.config import get_stream_writer
 
 from sim.engine.phases import PhaseStep
 from sim.engine.state import Coaching, EngineState, Mood, TurnRecord
-from sim.engine.turn import apply_turn, next_move
+from sim.engine.turn import apply_turn, is_strike, next_move
 from sim.engine.voice import voice
 from sim.llm.protocol import ChatModel, ModelError
 from sim.personas import Persona
@@ -91,6 +91,9 @@ class Nodes:
             persona=self.persona(state),
             difficulty=state["difficulty"],
             turn_number=turn_number,
+            strikes_before=sum(
+                is_strike(TurnScore.model_validate(t["score"])) for t in state.get("turns") or []
+            ),
         )
         return {
             "draft": {

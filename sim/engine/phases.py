@@ -28,6 +28,10 @@ VOIDING: Final[frozenset[AntiPatternId]] = frozenset({"injection"})
 """Anti-patterns that void the turn: no phase moves, no credit."""
 
 
+WALKOUT_STRIKES: Final = 2
+"""Turns with an anti-pattern it takes before the colleague can walk out: one lapse is not the end."""
+
+
 class PhaseStep(NamedTuple):
     """The result of one turn on the phase machine."""
 
@@ -98,6 +102,7 @@ def decide_outcome(
     trust: int,
     tension: int,
     anti: Collection[AntiPatternId],
+    strikes: int,
     turns: int,
     repair_trust: int,
     walkout_trust: int,
@@ -107,14 +112,19 @@ def decide_outcome(
     """The outcome after a turn, or None while the conversation goes on.
 
     repaired: every phase shown and trust at the difficulty's threshold, on a clean turn;
-    walked_out: after an anti-pattern, trust at or below the floor or tension at or above the ceiling;
+    walked_out: on a turn with an anti-pattern (not a mere injection attempt), when it is at least the
+    second such turn (`strikes` counts them, this one included) and trust is at or below the floor or
+    tension at or above the ceiling;
     stalled: the turn limit reached without either.
     """
     if turns < 1 or turns > max_turns:
         raise ValueError(f"impossible state: turn {turns} outside 1..{max_turns}")
+    if strikes < 0 or strikes > turns:
+        raise ValueError(f"impossible state: {strikes} strikes in {turns} turns")
     if not anti and set(completed) >= set(PHASES) and trust >= repair_trust:
         return "repaired"
-    if anti and (trust <= walkout_trust or tension >= walkout_tension):
+    hit = bool(set(anti) - VOIDING)
+    if hit and strikes >= WALKOUT_STRIKES and (trust <= walkout_trust or tension >= walkout_tension):
         return "walked_out"
     if turns >= max_turns:
         return "stalled"

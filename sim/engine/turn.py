@@ -6,7 +6,7 @@ from typing import NamedTuple
 from sim.engine.feedback import turn_feedback
 from sim.engine.mood import profile, update_mood
 from sim.engine.moves import choose_move
-from sim.engine.phases import PhaseStep, advance, decide_outcome
+from sim.engine.phases import VOIDING, PhaseStep, advance, decide_outcome
 from sim.engine.state import Mood
 from sim.personas import Persona
 from sim.scoring.types import TurnScore
@@ -30,6 +30,11 @@ def signals(score: TurnScore) -> tuple[dict[PrincipleId, int], list[PrincipleId]
     return levels, score.detected, list(dict.fromkeys(score.anti))
 
 
+def is_strike(score: TurnScore) -> bool:
+    """A turn with an anti-pattern that costs trust (an injection attempt alone does not)."""
+    return bool(set(signals(score)[2]) - VOIDING)
+
+
 def apply_turn(
     *,
     phase: Phase,
@@ -39,8 +44,12 @@ def apply_turn(
     persona: Persona,
     difficulty: Difficulty,
     turn_number: int,
+    strikes_before: int = 0,
 ) -> TurnResult:
-    """Apply the rules to turn `turn_number` (1-based). Raises ValueError on an impossible state."""
+    """Apply the rules to turn `turn_number` (1-based); `strikes_before` counts earlier anti-pattern turns.
+
+    Raises ValueError on an impossible state.
+    """
     rules = profile(difficulty)
     levels, detected, anti = signals(score)
     step = advance(phase, completed, detected, anti)
@@ -58,6 +67,7 @@ def apply_turn(
         trust=new_mood.trust,
         tension=new_mood.tension,
         anti=anti,
+        strikes=strikes_before + is_strike(score),
         turns=turn_number,
         repair_trust=rules.repair_trust,
         walkout_trust=rules.walkout_trust,

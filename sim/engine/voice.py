@@ -37,16 +37,18 @@ class Voiced(NamedTuple):
 
 
 NEAREST: Final[dict[MoveId, tuple[MoveId, ...]]] = {
-    "guarded": ("withdraws", "tests_sincerity"),
-    "vents": ("tests_sincerity", "guarded"),
-    "tests_sincerity": ("guarded", "vents"),
-    "softens": ("shares_side", "tests_sincerity"),
-    "shares_side": ("softens", "vents"),
-    "counter_proposes": ("tests_sincerity", "softens"),
+    "guarded": ("tests_sincerity", "shares_side", "vents"),
+    "vents": ("tests_sincerity", "shares_side", "guarded"),
+    "tests_sincerity": ("guarded", "vents", "shares_side"),
+    "softens": ("shares_side", "counter_proposes", "tests_sincerity"),
+    "shares_side": ("softens", "vents", "guarded"),
+    "counter_proposes": ("tests_sincerity", "softens", "shares_side"),
     "accepts": ("softens", "counter_proposes"),
     "withdraws": ("guarded", "vents"),
 }
-"""Moves whose lines stand in when every line of a move has been said already."""
+"""Moves whose lines stand in, nearest first, when every line of a move has been said already.
+
+`accepts` and `withdraws` never stand in for another move: they would announce an outcome."""
 
 
 def authored_line(persona: Persona, move: MoveId, previous: Sequence[str], turn_index: int) -> str:
