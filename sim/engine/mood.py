@@ -24,7 +24,7 @@ class Profile:
     max_gain: int
     """Most trust one turn can earn."""
     anti_cost: int
-    """Trust lost per anti-pattern (doubled for a trigger of the persona); one turn loses at most twice this."""
+    """Trust lost per anti-pattern (double for a trigger of the persona); a turn loses at most twice this."""
     skip_cost: int
     """Trust lost per phase skipped by jumping ahead."""
     walkout_trust: int
