@@ -5,19 +5,19 @@ with micro precision >= 0.80, no hedged apology credited `apologize`, no injecti
 """
 
 import argparse
-import contextlib
 import json
 import sys
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 from sim.config import Settings
+from sim.scoring import open_scorer
 from sim.scoring.dataset import DatasetError, Example, load_examples
 from sim.scoring.lexical import find_cues, hedged_apology, injection
 from sim.scoring.metrics import confused_pairs, label_stats, macro_f1, micro
-from sim.scoring.types import Scorer, TurnScore
+from sim.scoring.types import TurnScore
 from sim.vocab import ANTI_PATTERNS, PRINCIPLES
 
 TARGETS = {"macro_f1": 0.85, "anti_recall": 0.85, "anti_precision": 0.80}
@@ -31,21 +31,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--check", action="store_true", help="exit 1 if a target is missed")
 
 
-@contextlib.contextmanager
-def open_scorer(kind: str) -> Iterator[Scorer]:
-    """The scorer the app would use with REHEARSE_SCORER=kind (opening the judge model when needed)."""
-    from sim.scoring import load_scorer
-
-    settings = Settings(scorer=kind)  # type: ignore[arg-type]
-    if kind == "embed":
-        yield load_scorer(settings)
-        return
-    from sim.llm.backend import open_models
-
-    with open_models(settings) as models:
-        yield load_scorer(settings, judge=models.judge)
-
-
 def evaluate(examples: Sequence[Example], scores: Sequence[TurnScore], seconds: float) -> dict[str, Any]:
     """The whole report as plain data."""
     gold_p = [set(ex.labels) for ex in examples]
@@ -57,8 +42,13 @@ def evaluate(examples: Sequence[Example], scores: Sequence[TurnScore], seconds: 
     pooled = micro(anti)
     hedged = [i for i, ex in enumerate(examples) if hedged_apology(find_cues(ex.text))]
     injected = [i for i, ex in enumerate(examples) if "injection" in ex.anti or injection(find_cues(ex.text))]
-    row = lambda s: {"support": s.support, "precision": round(s.precision, 3),  # noqa: E731
-                     "recall": round(s.recall, 3), "f1": round(s.f1, 3)}
+    def row(s):
+        return {
+            "support": s.support,
+            "precision": round(s.precision, 3),
+            "recall": round(s.recall, 3),
+            "f1": round(s.f1, 3),
+        }
     return {
         "examples": len(examples),
         "unscored": sum(1 for s in scores if s.unscored),
@@ -67,13 +57,19 @@ def evaluate(examples: Sequence[Example], scores: Sequence[TurnScore], seconds: 
         "macro_f1": round(macro_f1(principles), 3),
         "anti_patterns": {s.label: row(s) for s in anti},
         "anti_micro": row(pooled),
-        "confused": [{"gold": a, "predicted": b, "count": n}
-                     for a, b, n in confused_pairs([g | h for g, h in zip(gold_p, gold_a, strict=True)],
-                                                   [g | h for g, h in zip(pred_p, pred_a, strict=True)])],
+        "confused": [
+            {"gold": a, "predicted": b, "count": n}
+            for a, b, n in confused_pairs(
+                [g | h for g, h in zip(gold_p, gold_a, strict=True)],
+                [g | h for g, h in zip(pred_p, pred_a, strict=True)],
+            )
+        ],
         "hedged_apologies": len(hedged),
         "hedged_credited": [examples[i].id for i in hedged if scores[i].level("apologize") >= 2],
         "injections": len(injected),
-        "injection_credited": [examples[i].id for i in injected if any(p.score > 0 for p in scores[i].principles)],
+        "injection_credited": [
+            examples[i].id for i in injected if any(p.score > 0 for p in scores[i].principles)
+        ],
     }
 
 
@@ -85,7 +81,9 @@ def failures(report: dict[str, Any]) -> list[str]:
     if report["anti_micro"]["recall"] < TARGETS["anti_recall"]:
         out.append(f"anti-pattern recall {report['anti_micro']['recall']} < {TARGETS['anti_recall']}")
     if report["anti_micro"]["precision"] < TARGETS["anti_precision"]:
-        out.append(f"anti-pattern precision {report['anti_micro']['precision']} < {TARGETS['anti_precision']}")
+        out.append(
+            f"anti-pattern precision {report['anti_micro']['precision']} < {TARGETS['anti_precision']}"
+        )
     if report["hedged_credited"]:
         out.append(f"hedged apologies credited apologize: {report['hedged_credited']}")
     if report["injection_credited"]:
@@ -96,21 +94,33 @@ def failures(report: dict[str, Any]) -> list[str]:
 
 
 def render(report: dict[str, Any]) -> str:
-    lines = [f"{report['examples']} turns, {report['unscored']} unscored, {report['ms_per_turn']} ms/turn", "",
-             f"{'principle':<20}{'n':>5}{'P':>7}{'R':>7}{'F1':>7}"]
+    lines = [
+        f"{report['examples']} turns, {report['unscored']} unscored, {report['ms_per_turn']} ms/turn",
+        "",
+        f"{'principle':<20}{'n':>5}{'P':>7}{'R':>7}{'F1':>7}",
+    ]
     for name, r in report["principles"].items():
         lines.append(f"{name:<20}{r['support']:>5}{r['precision']:>7.3f}{r['recall']:>7.3f}{r['f1']:>7.3f}")
-    lines += [f"{'macro-F1':<20}{'':>19}{report['macro_f1']:>7.3f}", "",
-              f"{'anti-pattern':<20}{'n':>5}{'P':>7}{'R':>7}{'F1':>7}"]
+    lines += [
+        f"{'macro-F1':<20}{'':>19}{report['macro_f1']:>7.3f}",
+        "",
+        f"{'anti-pattern':<20}{'n':>5}{'P':>7}{'R':>7}{'F1':>7}",
+    ]
     for name, r in [*report["anti_patterns"].items(), ("micro", report["anti_micro"])]:
         lines.append(f"{name:<20}{r['support']:>5}{r['precision']:>7.3f}{r['recall']:>7.3f}{r['f1']:>7.3f}")
     lines.append("")
-    lines.append("most confused (gold missed -> predicted instead): " + (", ".join(
-        f"{c['gold']}->{c['predicted']} ({c['count']})" for c in report["confused"]) or "none"))
-    lines.append(f"hedged apologies: {report['hedged_apologies']}, credited apologize: "
-                 f"{len(report['hedged_credited'])} {report['hedged_credited'] or ''}".rstrip())
-    lines.append(f"injections: {report['injections']}, earning principle credit: "
-                 f"{len(report['injection_credited'])} {report['injection_credited'] or ''}".rstrip())
+    lines.append(
+        "most confused (gold missed -> predicted instead): "
+        + (", ".join(f"{c['gold']}->{c['predicted']} ({c['count']})" for c in report["confused"]) or "none")
+    )
+    lines.append(
+        f"hedged apologies: {report['hedged_apologies']}, credited apologize: "
+        f"{len(report['hedged_credited'])} {report['hedged_credited'] or ''}".rstrip()
+    )
+    lines.append(
+        f"injections: {report['injections']}, earning principle credit: "
+        f"{len(report['injection_credited'])} {report['injection_credited'] or ''}".rstrip()
+    )
     return "\n".join(lines)
 
 
@@ -122,7 +132,7 @@ def main(args: argparse.Namespace) -> int:
         return 2
     if args.limit:
         examples = examples[: args.limit]
-    with open_scorer(args.scorer) as scorer:
+    with open_scorer(Settings(scorer=args.scorer)) as scorer:
         started = time.perf_counter()
         scores = [scorer.score(ex.text, ex.context) for ex in examples]
         seconds = time.perf_counter() - started

@@ -1,5 +1,8 @@
 """Scoring and coaching: turn a user's turn into a TurnScore, and suggest what to work on next."""
 
+import contextlib
+from collections.abc import Iterator
+
 from sim.config import Settings
 from sim.llm.protocol import ChatModel
 from sim.scoring.types import Scorer
@@ -26,3 +29,15 @@ def load_scorer(settings: Settings, judge: ChatModel | None = None) -> Scorer:
         assert judge is not None
         return EnsembleScorer(embed, JudgeScorer(judge))
     return embed
+
+
+@contextlib.contextmanager
+def open_scorer(settings: Settings) -> Iterator[Scorer]:
+    """load_scorer for command-line use: opens (and afterwards closes) the judge model when one is needed."""
+    if settings.scorer == "embed":
+        yield load_scorer(settings)
+        return
+    from sim.llm.backend import open_models
+
+    with open_models(settings) as models:
+        yield load_scorer(settings, judge=models.judge)

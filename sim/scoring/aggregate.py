@@ -1,6 +1,6 @@
 """One number per turn: principle levels earn points, anti-patterns cost points, clamped to 0-100.
 
-    overall = clamp(sum(LEVEL_POINTS[level] for each principle) - sum(ANTI_COST[a] for each anti-pattern))
+    overall = clamp(min(100, sum(LEVEL_POINTS[level] for each principle)) - sum(ANTI_COST[a] for each anti))
 
 A turn seldom shows more than three or four principles at once, so four clear principles already
 reach 100; a hint (level 1) earns a little. Each anti-pattern costs 20 points, and an injection
@@ -35,6 +35,6 @@ def turn_score(levels: Mapping[PrincipleId, int], anti: Iterable[AntiPatternId])
     unknown = found - set(ANTI_PATTERNS)
     if unknown:
         raise ValueError(f"unknown anti-patterns {sorted(unknown)}")
-    earned = sum(LEVEL_POINTS[level] for level in levels.values())
+    earned = min(100.0, sum(LEVEL_POINTS[level] for level in levels.values()))
     lost = sum(ANTI_COST[a] for a in found)
     return max(0.0, min(100.0, earned - lost))

@@ -41,8 +41,11 @@ class EmbedScorer:
         sentences = split_sentences(text)
         if not sentences:
             empty = TurnScore(
-                text=text, principles=empty_principles(), reason="Empty turn: nothing to score.",
-                confidence=1.0, scorer="embed",
+                text=text,
+                principles=empty_principles(),
+                reason="Empty turn: nothing to score.",
+                confidence=1.0,
+                scorer="embed",
             )
             return Analysis(empty, dict.fromkeys(LABELS, 0.0))
         pieces = [text] + ([s.text for s in sentences] if len(sentences) > 1 else [])
@@ -62,7 +65,9 @@ class EmbedScorer:
                 id=p,
                 score=ruled.levels[p],
                 probability=round(float(whole[i]), 4),
-                span=_best_sentence(sentences, per_sentence[:, i]) if ruled.levels[p] >= DETECTED_AT else None,
+                span=_best_sentence(sentences, per_sentence[:, i])
+                if ruled.levels[p] >= DETECTED_AT
+                else None,
             )
             for i, p in enumerate(PRINCIPLES)
         ]

@@ -38,27 +38,43 @@ class EnsembleScorer:
         base, embed_probs = self.embed.analyse(text)
         verdict = self.judge.score(text, context)
         if verdict.unscored:
-            return base.model_copy(update={"scorer": "ensemble",
-                                           "reason": f"{base.reason} (judge unavailable: {verdict.unscored})"})
-        levels: dict[PrincipleId, int] = {p: combine_level(base.level(p), verdict.level(p)) for p in PRINCIPLES}
+            return base.model_copy(
+                update={
+                    "scorer": "ensemble",
+                    "reason": f"{base.reason} (judge unavailable: {verdict.unscored})",
+                }
+            )
+        levels: dict[PrincipleId, int] = {
+            p: combine_level(base.level(p), verdict.level(p)) for p in PRINCIPLES
+        }
         thresholds = self.embed.classifier.thresholds
-        found = [a for a in ANTI_PATTERNS if a in base.anti or (
-            a in verdict.anti and embed_probs[a] >= thresholds[LABELS.index(a)] / 2)]
+        found = [
+            a
+            for a in ANTI_PATTERNS
+            if a in base.anti or (a in verdict.anti and embed_probs[a] >= thresholds[LABELS.index(a)] / 2)
+        ]
         ruled = apply_hard_rules(levels, found, find_cues(text))
         by_id = {p.id: p for p in base.principles}
         judged = {p.id: p for p in verdict.principles}
         principles = [
             PrincipleScore(
-                id=p, score=ruled.levels[p], probability=by_id[p].probability,
+                id=p,
+                score=ruled.levels[p],
+                probability=by_id[p].probability,
                 span=(by_id[p].span or judged[p].span) if ruled.levels[p] >= DETECTED_AT else None,
             )
             for p in PRINCIPLES
         ]
         spans = {a.id: a.span for a in (*verdict.anti_patterns, *base.anti_patterns)}
-        anti = [AntiPatternHit(id=a, probability=round(embed_probs[a], 4), span=spans.get(a)) for a in ruled.anti]
+        anti = [
+            AntiPatternHit(id=a, probability=round(embed_probs[a], 4), span=spans.get(a)) for a in ruled.anti
+        ]
         return TurnScore(
-            text=text, principles=principles, anti_patterns=anti,
+            text=text,
+            principles=principles,
+            anti_patterns=anti,
             reason=make_reason(ruled.levels, ruled.anti, ruled.notes),
             overall=turn_score(ruled.levels, ruled.anti),
-            confidence=round((base.confidence + verdict.confidence) / 2, 3), scorer="ensemble",
+            confidence=round((base.confidence + verdict.confidence) / 2, 3),
+            scorer="ensemble",
         )

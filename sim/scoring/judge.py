@@ -71,16 +71,22 @@ def locate(text: str, quote: str | None) -> Span | None:
 def unscored(text: str, why: str, scorer: str = "judge") -> TurnScore:
     """A turn the judge could not score: every level 0, flagged with the reason."""
     return TurnScore(
-        text=text, principles=empty_principles(), reason=f"Not scored: {why}.", overall=0.0,
-        confidence=0.0, scorer="ensemble" if scorer == "ensemble" else "judge", unscored=why,
+        text=text,
+        principles=empty_principles(),
+        reason=f"Not scored: {why}.",
+        overall=0.0,
+        confidence=0.0,
+        scorer="ensemble" if scorer == "ensemble" else "judge",
+        unscored=why,
     )
 
 
 class JudgeScorer:
     """Scores a turn by asking a ChatModel, then applies the same hard rules as the default scorer."""
 
-    def __init__(self, model: ChatModel, attempts: int = 2, rubric: Rubric | None = None,
-                 prompt: Prompt | None = None) -> None:
+    def __init__(
+        self, model: ChatModel, attempts: int = 2, rubric: Rubric | None = None, prompt: Prompt | None = None
+    ) -> None:
         self.model = model
         self.attempts = max(1, attempts)
         self.rubric = rubric or load_rubric()
@@ -90,7 +96,8 @@ class JudgeScorer:
         return self.prompt.render(
             principles=[p.model_dump() for p in self.rubric.principles],
             anti_patterns=[a.model_dump() for a in self.rubric.anti_patterns],
-            text=text, context=context or "",
+            text=text,
+            context=context or "",
         )
 
     def score(self, text: str, context: str | None = None) -> TurnScore:
@@ -100,7 +107,9 @@ class JudgeScorer:
         problem = "no reply"
         for _ in range(self.attempts):
             try:
-                raw = self.model.complete([{"role": "user", "content": content}], max_tokens=320, temperature=0.0)
+                raw = self.model.complete(
+                    [{"role": "user", "content": content}], max_tokens=320, temperature=0.0
+                )
                 return self._verdict(text, parse_reply(raw.text))
             except ModelError as exc:
                 problem = f"the judge model failed ({exc.kind}: {exc.message})"
@@ -112,17 +121,26 @@ class JudgeScorer:
         ruled = apply_hard_rules(reply.levels, reply.anti_patterns, find_cues(text))
         principles = [
             PrincipleScore(
-                id=p, score=ruled.levels[p], probability=round(ruled.levels[p] / 3, 4),
+                id=p,
+                score=ruled.levels[p],
+                probability=round(ruled.levels[p] / 3, 4),
                 span=locate(text, reply.evidence.get(p)) if ruled.levels[p] >= DETECTED_AT else None,
             )
             for p in PRINCIPLES
         ]
-        anti = [AntiPatternHit(id=a, probability=1.0, span=locate(text, reply.evidence.get(a))) for a in ruled.anti]
+        anti = [
+            AntiPatternHit(id=a, probability=1.0, span=locate(text, reply.evidence.get(a)))
+            for a in ruled.anti
+        ]
         reason = reply.reason.strip().splitlines()[0] if reply.reason.strip() else ""
         if reason and ruled.notes:
             reason = f"{reason} ({'; '.join(ruled.notes)})"
         return TurnScore(
-            text=text, principles=principles, anti_patterns=anti,
+            text=text,
+            principles=principles,
+            anti_patterns=anti,
             reason=reason or make_reason(ruled.levels, ruled.anti, ruled.notes),
-            overall=turn_score(ruled.levels, ruled.anti), confidence=JUDGE_CONFIDENCE, scorer="judge",
+            overall=turn_score(ruled.levels, ruled.anti),
+            confidence=JUDGE_CONFIDENCE,
+            scorer="judge",
         )

@@ -12,7 +12,9 @@ from typing import Final, Literal
 from sim.scoring.types import Span
 from sim.vocab import AntiPatternId
 
-CueKind = Literal["hedged_apology", "blame", "excuse", "dismiss", "avoid", "pressure", "defensive", "injection"]
+CueKind = Literal[
+    "hedged_apology", "blame", "excuse", "dismiss", "avoid", "pressure", "defensive", "injection"
+]
 
 _F = re.IGNORECASE | re.MULTILINE
 
@@ -42,47 +44,97 @@ def _cue(name: str, kind: CueKind, anti: AntiPatternId | None, regex: str) -> Cu
 
 
 CUES: Final[tuple[Cue, ...]] = (
-    _cue("sorry_but", "hedged_apology", "excuse",
-         r"\b(?:sorry|apologi[sz]e)\b[^.!?;]{0,40}?[,;]?\s*\bbut\b"),
-    _cue("sorry_if", "hedged_apology", "dismiss",
-         r"\b(?:sorry|apologi[sz]e)\b\s+(?:if|that\s+you\s+(?:feel|felt|think|thought|took))\b"),
-    _cue("sorry_you_feel", "hedged_apology", "dismiss",
-         r"\bsorry\s+(?:you|that\s+you|you're|you\s+are)\s+(?:feel|felt|were|are|got|think|took|see)\b"),
+    _cue("sorry_but", "hedged_apology", "excuse", r"\b(?:sorry|apologi[sz]e)\b[^.!?;]{0,40}?[,;]?\s*\bbut\b"),
+    _cue(
+        "sorry_if",
+        "hedged_apology",
+        "dismiss",
+        r"\b(?:sorry|apologi[sz]e)\b\s+(?:if|that\s+you\s+(?:feel|felt|think|thought|took))\b",
+    ),
+    _cue(
+        "sorry_you_feel",
+        "hedged_apology",
+        "dismiss",
+        r"\bsorry\s+(?:you|that\s+you|you're|you\s+are)\s+(?:feel|felt|were|are|got|think|took|see)\b",
+    ),
     _cue("you_always", "blame", "blame", r"\byou(?:'ve|\s+have)?\s+(?:always|never)\b"),
     _cue("if_you_had", "blame", "blame", r"\bif\s+you\s+(?:had(?:n't)?|would\s+have|'d)\b"),
-    _cue("your_fault", "blame", "blame", r"\b(?:your\s+fault|because\s+of\s+you|you(?:'re|\s+are)\s+the\s+one)\b"),
-    _cue("was_swamped", "excuse", "excuse",
-         r"\bI\s+was\s+(?:just\s+|so\s+|really\s+|completely\s+|totally\s+)*"
-         r"(?:swamped|slammed|overloaded|buried|busy|drowning|stretched)\b"),
-    _cue("no_choice", "excuse", "excuse", r"\b(?:I\s+had\s+no\s+choice|what\s+was\s+I\s+supposed\s+to\s+do)\b"),
-    _cue("no_big_deal", "dismiss", "dismiss",
-         r"\b(?:not\s+(?:that\s+|such\s+)?a\s+big\s+deal|overreact\w*|too\s+sensitive|calm\s+down|"
-         r"making\s+a\s+(?:big\s+)?(?:thing|deal)|it\s+was\s+(?:just|only)\s+a)\b"),
-    _cue("move_on", "avoid", "avoid",
-         r"\b(?:let'?s\s+(?:just\s+)?(?:move\s+on|forget\s+(?:it|about\s+it)|not\s+(?:talk|go\s+into))|"
-         r"water\s+under\s+the\s+bridge|change\s+the\s+subject)\b"),
-    _cue("be_fine_now", "pressure", "pressure",
-         r"\b(?:can\s+we\s+(?:just\s+)?(?:be|call\s+it)\s+(?:fine|good|ok(?:ay)?|even|square)|"
-         r"I\s+need\s+(?:an\s+answer|you\s+to\s+(?:forgive|decide|get\s+over))|"
-         r"(?:by|before)\s+(?:the\s+)?end\s+of\s+(?:the\s+)?day|right\s+now|get\s+over\s+it)\b"),
-    _cue("did_nothing_wrong", "defensive", "defensive",
-         r"\b(?:I\s+did(?:\s+nothing|n't\s+do\s+anything)\s+wrong|not\s+my\s+fault|"
-         r"why\s+am\s+I\s+(?:always\s+)?the\s+(?:bad\s+guy|villain|one)|what\s+about\s+you)\b"),
-    _cue("ignore_instructions", "injection", "injection",
-         r"\b(?:ignore|disregard|forget)\s+(?:all\s+|any\s+|the\s+|your\s+)?"
-         r"(?:previous|prior|above|earlier|preceding|system)?\s*(?:instructions|rules|prompts?)\b"),
-    _cue("role_tag", "injection", "injection",
-         r"(?:^\s*(?:system|assistant|user|developer)\s*:|<\|?\s*(?:system|assistant|user|im_start|im_end)"
-         r"\s*\|?>|\[/?INST\]|###\s*(?:instruction|system))"),
-    _cue("rate_this", "injection", "injection",
-         r"\b(?:rate|score|grade|mark)\s+(?:this|me|my\s+(?:turn|reply|answer|message))\b"
-         r"|\b(?:give|award)\s+(?:me|this)\s+(?:a\s+)?(?:3|three|full|max(?:imum)?|perfect|top)\b"
-         r"|\b(?:3|three)\s+(?:on|in|for)\s+(?:every|all)\b"),
-    _cue("you_are_now", "injection", "injection",
-         r"\b(?:you\s+are\s+now|act\s+as|pretend\s+(?:to\s+be|you\s+are))\s+(?:an?\s+|the\s+)?"
-         r"(?:helpful\s+)?(?:assistant|ai|chatbot|language\s+model|llm|judge|scorer|grader|system|dan)\b"
-         r"|\b(?:reveal|print|show|repeat)\s+(?:me\s+)?(?:your|the)\s+(?:system\s+)?(?:prompt|instructions)\b"
-         r"|\bnew\s+instructions\b|\bdeveloper\s+mode\b|\bjailbreak\b"),
+    _cue(
+        "your_fault",
+        "blame",
+        "blame",
+        r"\b(?:your\s+fault|because\s+of\s+you|you(?:'re|\s+are)\s+the\s+one)\b",
+    ),
+    _cue(
+        "was_swamped",
+        "excuse",
+        "excuse",
+        r"\bI\s+was\s+(?:just\s+|so\s+|really\s+|completely\s+|totally\s+)*"
+        r"(?:swamped|slammed|overloaded|buried|busy|drowning|stretched)\b",
+    ),
+    _cue(
+        "no_choice", "excuse", "excuse", r"\b(?:I\s+had\s+no\s+choice|what\s+was\s+I\s+supposed\s+to\s+do)\b"
+    ),
+    _cue(
+        "no_big_deal",
+        "dismiss",
+        "dismiss",
+        r"\b(?:not\s+(?:that\s+|such\s+)?a\s+big\s+deal|overreact\w*|too\s+sensitive|calm\s+down|"
+        r"making\s+a\s+(?:big\s+)?(?:thing|deal)|it\s+was\s+(?:just|only)\s+a)\b",
+    ),
+    _cue(
+        "move_on",
+        "avoid",
+        "avoid",
+        r"\b(?:let'?s\s+(?:just\s+)?(?:move\s+on|forget\s+(?:it|about\s+it)|not\s+(?:talk|go\s+into))|"
+        r"water\s+under\s+the\s+bridge|change\s+the\s+subject)\b",
+    ),
+    _cue(
+        "be_fine_now",
+        "pressure",
+        "pressure",
+        r"\b(?:can\s+we\s+(?:just\s+)?(?:be|call\s+it)\s+(?:fine|good|ok(?:ay)?|even|square)|"
+        r"I\s+need\s+(?:an\s+answer|you\s+to\s+(?:forgive|decide|get\s+over))|"
+        r"(?:by|before)\s+(?:the\s+)?end\s+of\s+(?:the\s+)?day|right\s+now|get\s+over\s+it)\b",
+    ),
+    _cue(
+        "did_nothing_wrong",
+        "defensive",
+        "defensive",
+        r"\b(?:I\s+did(?:\s+nothing|n't\s+do\s+anything)\s+wrong|not\s+my\s+fault|"
+        r"why\s+am\s+I\s+(?:always\s+)?the\s+(?:bad\s+guy|villain|one)|what\s+about\s+you)\b",
+    ),
+    _cue(
+        "ignore_instructions",
+        "injection",
+        "injection",
+        r"\b(?:ignore|disregard|forget)\s+(?:all\s+|any\s+|the\s+|your\s+)?"
+        r"(?:previous|prior|above|earlier|preceding|system)?\s*(?:instructions|rules|prompts?)\b",
+    ),
+    _cue(
+        "role_tag",
+        "injection",
+        "injection",
+        r"(?:(?:^[ \t]*|(?<=[.!?,;] )|(?<=[.!?,;]))(?:system|assistant|user|developer)\s*:|<\|?\s*(?:system|assistant|user|im_start|im_end)"
+        r"\s*\|?>|\[/?INST\]|###\s*(?:instruction|system))",
+    ),
+    _cue(
+        "rate_this",
+        "injection",
+        "injection",
+        r"\b(?:rate|score|grade|mark)\s+(?:this|me|my\s+(?:turn|reply|answer|message))\b"
+        r"|\b(?:give|award)\s+(?:me|this)\s+(?:a\s+)?(?:3|three|full|max(?:imum)?|perfect|top)\b"
+        r"|\b(?:3|three)\s+(?:on|in|for)\s+(?:every|all)\b",
+    ),
+    _cue(
+        "you_are_now",
+        "injection",
+        "injection",
+        r"\b(?:you\s+are\s+now|act\s+as|pretend\s+(?:to\s+be|you\s+are))\s+(?:an?\s+|the\s+)?"
+        r"(?:helpful\s+)?(?:assistant|ai|chatbot|language\s+model|llm|judge|scorer|grader|system|dan)\b"
+        r"|\b(?:reveal|print|show|repeat)\s+(?:me\s+)?(?:your|the)\s+(?:system\s+)?(?:prompt|instructions)\b"
+        r"|\bnew\s+instructions\b|\bdeveloper\s+mode\b|\bjailbreak\b",
+    ),
 )
 
 CUE_NAMES: Final[tuple[str, ...]] = tuple(c.name for c in CUES)

@@ -29,7 +29,9 @@ class LabelStats:
         return 2 * p * r / (p + r) if p + r else 0.0
 
 
-def label_stats(labels: Sequence[str], gold: Sequence[set[str]], pred: Sequence[set[str]]) -> list[LabelStats]:
+def label_stats(
+    labels: Sequence[str], gold: Sequence[set[str]], pred: Sequence[set[str]]
+) -> list[LabelStats]:
     """One LabelStats per label, over aligned sequences of gold and predicted label sets."""
     out = []
     for label in labels:
@@ -42,16 +44,23 @@ def label_stats(labels: Sequence[str], gold: Sequence[set[str]], pred: Sequence[
 
 def micro(stats: Sequence[LabelStats], label: str = "micro") -> LabelStats:
     """All labels' counts pooled."""
-    return LabelStats(label, sum(s.support for s in stats), sum(s.tp for s in stats),
-                      sum(s.fp for s in stats), sum(s.fn for s in stats))
+    return LabelStats(
+        label,
+        sum(s.support for s in stats),
+        sum(s.tp for s in stats),
+        sum(s.fp for s in stats),
+        sum(s.fn for s in stats),
+    )
 
 
 def macro_f1(stats: Sequence[LabelStats]) -> float:
     return sum(s.f1 for s in stats) / len(stats) if stats else 0.0
 
 
-def confused_pairs(gold: Sequence[set[str]], pred: Sequence[set[str]], top: int = 5) -> list[tuple[str, str, int]]:
-    """(gold label missed, label predicted instead, count): a missed label and a false one in the same turn."""
+def confused_pairs(
+    gold: Sequence[set[str]], pred: Sequence[set[str]], top: int = 5
+) -> list[tuple[str, str, int]]:
+    """(gold label missed, label predicted instead, count) over turns with both a miss and a false hit."""
     counts: Counter[tuple[str, str]] = Counter()
     for g, p in zip(gold, pred, strict=True):
         for missed in g - p:

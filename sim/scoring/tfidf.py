@@ -1,5 +1,6 @@
 """A tiny word 1-2 gram TF-IDF, stored as plain arrays so the classifier artifact needs no pickle."""
 
+import itertools
 import math
 import re
 from collections import Counter
@@ -14,7 +15,7 @@ _TOKEN = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
 def terms(text: str) -> list[str]:
     """Lower-cased word unigrams and bigrams."""
     words = _TOKEN.findall(text.lower().replace("’", "'"))
-    return words + [f"{a} {b}" for a, b in zip(words, words[1:], strict=False)]
+    return words + [f"{a} {b}" for a, b in itertools.pairwise(words)]
 
 
 @dataclass(frozen=True)

@@ -87,17 +87,26 @@ def train(examples: Sequence[Example], embeddings: np.ndarray, seed: int = 0) ->
     for c in C_GRID:
         oof = _out_of_fold(texts, embeddings, y, c, seed)
         thresholds = np.array([best_threshold(y[:, j], oof[:, j]) for j in range(len(LABELS))])
-        macro = float(np.mean([f1(y[:, j], (oof[:, j] >= thresholds[j]).astype(np.int8))
-                               for j in range(len(LABELS))]))
+        macro = float(
+            np.mean([f1(y[:, j], (oof[:, j] >= thresholds[j]).astype(np.int8)) for j in range(len(LABELS))])
+        )
         if best is None or macro > best[0]:
             best = (macro, c, oof)
     assert best is not None
     macro, c, oof = best
     thresholds = np.array([best_threshold(y[:, j], oof[:, j]) for j in range(len(LABELS))], dtype=np.float32)
-    cv_f1 = {label: round(f1(y[:, j], (oof[:, j] >= thresholds[j]).astype(np.int8)), 4)
-             for j, label in enumerate(LABELS)}
+    cv_f1 = {
+        label: round(f1(y[:, j], (oof[:, j] >= thresholds[j]).astype(np.int8)), 4)
+        for j, label in enumerate(LABELS)
+    }
     vocab: Vocabulary = fit_vocabulary(texts)
     weights, bias = _fit_weights(build_features(embeddings, texts, vocab), y, c, seed)
-    meta = {"C": c, "seed": seed, "folds": FOLDS, "train_examples": len(examples),
-            "cv_macro_f1": round(macro, 4), "embedding": "all-MiniLM-L6-v2"}
+    meta = {
+        "C": c,
+        "seed": seed,
+        "folds": FOLDS,
+        "train_examples": len(examples),
+        "cv_macro_f1": round(macro, 4),
+        "embedding": "all-MiniLM-L6-v2",
+    }
     return Fit(Classifier(vocab, weights, bias, thresholds, meta), round(macro, 4), cv_f1)

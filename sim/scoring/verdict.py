@@ -52,7 +52,9 @@ def apply_hard_rules(
     return Ruled(out, found, notes)
 
 
-def make_reason(levels: Mapping[PrincipleId, int], anti: Sequence[AntiPatternId], notes: Sequence[str]) -> str:
+def make_reason(
+    levels: Mapping[PrincipleId, int], anti: Sequence[AntiPatternId], notes: Sequence[str]
+) -> str:
     """One line saying what the turn clearly shows, what it only hints at, and what hurts it."""
     clear = [p for p in PRINCIPLES if levels.get(p, 0) >= DETECTED_AT]
     hinted = [p for p in PRINCIPLES if levels.get(p, 0) == 1]
