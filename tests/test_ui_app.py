@@ -75,12 +75,14 @@ def test_start_send_review_and_retry_over_loopback(served: Served) -> None:
     view = served.rehearsal.view(store["current"], owner="browser-1")
     assert [t.user_text for t in view.turns] == [said]
 
-    review_html, markdown_file, json_file, _message = client.predict(store, api_name="/review")
-    assert "Turn 1 · score" in review_html and "&lt;b&gt;That&lt;/b&gt;" in review_html
+    head, report, review_turns, markdown_file, json_file, _message = client.predict(store, api_name="/review")
+    assert "Wen Li" in head and "Trust over the turns" in head
+    assert "### Strengths" in report and "### Action plan" in report
+    assert "Turn 1 · score" in review_turns and "&lt;b&gt;That&lt;/b&gt;" in review_turns
     markdown = Path(markdown_file["value"]).read_text(encoding="utf-8")
     assert markdown.startswith("# Rehearsal with Wen Li") and r"\<b\>That\</b\>" in markdown
     loaded = client.predict(handle_file(json_file["value"]), api_name="/load_export")
-    assert loaded[0] == review_html
+    assert loaded[:3] == [head, report, review_turns]
 
     branched, heading, chat, _panel, msg, *_ = client.predict(store, 0, api_name="/retry_from")
     assert branched["current"] != store["current"]

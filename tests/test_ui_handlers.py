@@ -9,7 +9,6 @@ from sim.engine import export
 from sim.ui import handlers as h
 from tests.ui_fake import FakeRehearsal
 
-
 NAMES = {"wen-li": "Wen Li"}
 
 
@@ -43,7 +42,7 @@ def test_start_remembers_the_session_and_shows_the_opening_line_first(fake: Fake
     store, scr = started(fake)
     assert store.current == scr.session_id
     assert scr.messages == [{"role": "assistant", "content": "You wanted to talk?"}]
-    assert fake.sessions[scr.session_id].difficulty == "hard"
+    assert fake.sessions[scr.session_id or ""].difficulty == "hard"
     assert "Wen &lt;Li&gt;" not in scr.title and "Wen <Li>" in scr.title
     assert 'aria-current="step">Acknowledge' in scr.panel
 
@@ -145,9 +144,14 @@ def test_review_writes_both_exports_and_loads_the_json_back(fake: FakeRehearsal,
     assert page.error is None and page.markdown_path and page.json_path
     markdown = Path(page.markdown_path).read_text(encoding="utf-8")
     assert markdown == export.to_markdown(fake.sessions[store.current or ""])
-    assert "&lt;b&gt;my&lt;/b&gt;" in page.html and "<b>my</b>" not in page.html
+    assert "&lt;b&gt;my&lt;/b&gt;" in page.turns and "<b>my</b>" not in page.turns
+    assert "Wen &lt;Li&gt;" in page.html and "### Strengths" in page.report
     loaded = h.load_export(page.json_path, tmp_path)
-    assert loaded.error is None and loaded.html == page.html
+    assert loaded.error is None and (loaded.html, loaded.report, loaded.turns) == (
+        page.html,
+        page.report,
+        page.turns,
+    )
 
 
 def test_load_export_names_the_file_on_bad_input(tmp_path: Path) -> None:

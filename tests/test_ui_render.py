@@ -2,19 +2,23 @@
 
 import re
 
+from sim.engine import export
 from sim.engine.state import Mood
 from sim.scoring.types import AntiPatternHit, PrincipleScore, Span, TurnScore, empty_principles
 from sim.ui import render
-from sim.ui.review import review_html
+from sim.ui.review import report_markdown, review_html
 from tests.ui_fake import FakeRehearsal
 
 
 def scored(text: str, good: list[tuple[int, int]], bad: list[tuple[int, int]]) -> TurnScore:
     principles = empty_principles()
     for i, (start, end) in enumerate(good):
-        principles[i] = PrincipleScore(id=principles[i].id, score=2, span=Span(start=start, end=end, text=text[start:end]))
+        principles[i] = PrincipleScore(
+            id=principles[i].id, score=2, span=Span(start=start, end=end, text=text[start:end])
+        )
     anti = [
-        AntiPatternHit(id="blame", span=Span(start=start, end=end, text=text[start:end])) for start, end in bad
+        AntiPatternHit(id="blame", span=Span(start=start, end=end, text=text[start:end]))
+        for start, end in bad
     ]
     return TurnScore(text=text, principles=principles, anti_patterns=anti)
 
@@ -27,7 +31,9 @@ def test_highlight_marks_evidence_in_the_users_own_escaped_words() -> None:
     text = "I <b>missed</b> it, but it was your call"
     blame = text.index("was your call")
     html = render.highlight(scored(text, [(0, len("I <b>missed</b>"))], [(blame, len(text))]))
-    assert html.startswith('<mark class="rh-good" title="Name it and own it">I &lt;b&gt;missed&lt;/b&gt;</mark>')
+    assert html.startswith(
+        '<mark class="rh-good" title="Name it and own it">I &lt;b&gt;missed&lt;/b&gt;</mark>'
+    )
     assert '<mark class="rh-bad" title="Blame">was your call</mark>' in html
     assert re.sub(r"<[^>]+>", "", html).replace("&lt;", "<").replace("&gt;", ">") == text
 
@@ -81,3 +87,20 @@ def test_live_panel_and_review_escape_persona_and_model_text() -> None:
     assert "&lt;b&gt;markup&lt;/b&gt;" in page and "<b>markup" not in page
     assert "Acknowledge → Listen" in page and "trust 30→40 (+10)" in page
     assert "✗ Blame" in page and "Turn 1 · score 70/100" in page
+
+
+def test_clip_cuts_long_better_replies_at_a_sentence_end() -> None:
+    text = "First sentence here. Second one is longer than the limit allows for sure."
+    assert render.clip(text, 40) == "First sentence here."
+    assert render.clip("no sentence end in this long text at all", 20) == "no sentence end in t…"
+    assert render.clip(text, None) == text and render.clip("short", 40) == "short"
+
+
+def test_review_report_is_the_exports_summary() -> None:
+    fake = FakeRehearsal()
+    view = fake.start("wen-li", owner="o")
+    view = fake.send(view.id, "I am sorry <b>truly</b>", owner="o")
+    report = report_markdown(view)
+    assert report.startswith("## Report\n") and "### Strengths" in report and "### Action plan" in report
+    assert report.split("## Report\n", 1)[1] in export.to_markdown(view)
+    assert "<b>" not in report

@@ -25,7 +25,9 @@ def fake_score(text: str) -> TurnScore:
         ]
     if "your fault" in low:
         start = low.index("your fault")
-        anti.append(AntiPatternHit(id="blame", span=Span(start=start, end=start + 10, text=text[start : start + 10])))
+        anti.append(
+            AntiPatternHit(id="blame", span=Span(start=start, end=start + 10, text=text[start : start + 10]))
+        )
     overall = 70.0 if "sorry" in low else 20.0
     return TurnScore(text=text, principles=principles, anti_patterns=anti, overall=overall, reason="fake")
 
@@ -46,7 +48,9 @@ class FakeRehearsal:
             raise KeyError(session_id)
         return view
 
-    def start(self, persona_id: str, difficulty: Difficulty | None = None, owner: str | None = None) -> SessionView:
+    def start(
+        self, persona_id: str, difficulty: Difficulty | None = None, owner: str | None = None
+    ) -> SessionView:
         sid = next(self.ids)
         view = SessionView(
             id=sid,
@@ -80,7 +84,9 @@ class FakeRehearsal:
             self.sessions[session_id] = view.model_copy(update={"pending": text})
             raise ModelError("timeout", "The model took too long to answer. Your text is kept: try again.")
         before = view.mood
-        after = Mood(trust=min(100, before.trust + 10), openness=before.openness, tension=max(0, before.tension - 10))
+        after = Mood(
+            trust=min(100, before.trust + 10), openness=before.openness, tension=max(0, before.tension - 10)
+        )
         i = PHASES.index(view.phase)
         phase_after = PHASES[min(i + 1, len(PHASES) - 1)]
         turn = TurnRecord(

@@ -81,17 +81,17 @@ def build_app(
         banner = gr.HTML(LOADING, visible=loading)
         timer = gr.Timer(1.0, active=loading)
         with gr.Tabs(selected="choose") as tabs:
-            with gr.Tab("1 · Choose a colleague", id="choose"):
+            with gr.Tab("Choose", id="choose"):
                 chooser = pages.chooser(personas)
-            with gr.Tab("2 · Rehearse", id="rehearse"):
+            with gr.Tab("Rehearse", id="rehearse"):
                 rh = pages.rehearse_page()
-            with gr.Tab("3 · Review", id="review") as review_tab:
+            with gr.Tab("Review", id="review") as review_tab:
                 rv = pages.review_page()
-            with gr.Tab("My sessions", id="sessions") as sessions_tab:
+            with gr.Tab("Sessions", id="sessions") as sessions_tab:
                 ss = pages.sessions_page()
 
         screen_out = [rh.heading, rh.chat, rh.panel, rh.msg, rh.error, rh.retry_send, rh.turn_pick]
-        review_out = [rv.html, rv.markdown, rv.json, rv.message]
+        review_out = [rv.head, rv.report, rv.turns, rv.markdown, rv.json, rv.message]
 
         def status() -> tuple[Any, Any]:
             if not isinstance(rehearsal, Warmup) or rehearsal.state == "ready":

@@ -21,7 +21,7 @@ from sim.engine.session import InputError
 from sim.engine.state import SessionSummary, SessionView
 from sim.llm.protocol import ModelError
 from sim.ui import render
-from sim.ui.review import review_html
+from sim.ui.review import report_markdown, review_head, review_turns
 from sim.vocab import DIFFICULTIES, Difficulty
 
 TYPING = "…"
@@ -278,6 +278,9 @@ class ReviewResult:
     """The review tab's content: the page, the two export files, or an error to show."""
 
     html: str
+    report: str = ""
+    """The end-of-session report, Markdown from the export (its text already escaped)."""
+    turns: str = ""
     markdown_path: str | None = None
     json_path: str | None = None
     error: str | None = None
@@ -289,7 +292,7 @@ def _review_of(view: SessionView, folder: Path) -> ReviewResult:
     md, js = folder / f"{stem}.md", folder / f"{stem}.json"
     md.write_text(export.to_markdown(view), encoding="utf-8")
     js.write_text(export.to_json(view), encoding="utf-8")
-    return ReviewResult(review_html(view), str(md), str(js))
+    return ReviewResult(review_head(view), report_markdown(view), review_turns(view), str(md), str(js))
 
 
 def review(rehearsal: RehearsalLike, store: Store, folder: Path) -> ReviewResult:

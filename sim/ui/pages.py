@@ -13,7 +13,7 @@ from sim.ui import render
 
 PLACEHOLDER = "What do you say? Enter sends, Shift+Enter starts a new line."
 ENDED = "This conversation has ended: open the review, or retry from one of your turns."
-NO_SESSION = '<p class="rh-muted">Choose a colleague first (tab 1), or reopen one of your sessions.</p>'
+NO_SESSION = '<p class="rh-muted">Choose a colleague first, or reopen one of your sessions.</p>'
 
 
 @dataclass(frozen=True)
@@ -43,7 +43,9 @@ class ReviewPage:
     markdown: gr.DownloadButton
     json: gr.DownloadButton
     upload: gr.UploadButton
-    html: gr.HTML
+    head: gr.HTML
+    report: gr.Markdown
+    turns: gr.HTML
 
 
 @dataclass(frozen=True)
@@ -98,7 +100,7 @@ def rehearse_page() -> RehearsePage:
                 submit_btn="Send",
                 elem_id="msg",
             )
-            with gr.Row(equal_height=True):
+            with gr.Row(equal_height=False, elem_classes="rh-bottom"):
                 turn_pick = gr.Dropdown(
                     label="Retry from one of your turns",
                     choices=[],
@@ -108,7 +110,7 @@ def rehearse_page() -> RehearsePage:
                     elem_id="turn-pick",
                 )
                 retry = gr.Button("Retry from here", scale=1, min_width=140, elem_id="retry")
-            with gr.Row(equal_height=True):
+            with gr.Row(equal_height=False, elem_classes="rh-bottom"):
                 show_feedback = gr.Checkbox(
                     value=True, label="Show feedback (turn off for a realistic run)", elem_id="show-feedback"
                 )
@@ -128,8 +130,11 @@ def review_page() -> ReviewPage:
         upload = gr.UploadButton(
             "Load a JSON export", file_types=[".json"], type="filepath", elem_id="upload-json"
         )
-    html = gr.HTML('<p class="rh-muted">Open a session to review it.</p>', elem_id="review")
-    return ReviewPage(message, markdown, json, upload, html)
+    with gr.Column(elem_id="review"):
+        head = gr.HTML('<p class="rh-muted">Open a session to review it.</p>')
+        report = gr.Markdown(elem_id="report", sanitize_html=True, elem_classes="rh-report")
+        turns = gr.HTML()
+    return ReviewPage(message, markdown, json, upload, head, report, turns)
 
 
 def sessions_page() -> SessionsPage:
@@ -158,10 +163,12 @@ def screen_updates(scr: h.Screen) -> tuple[Any, ...]:
 
 
 def review_updates(page: h.ReviewResult) -> tuple[Any, ...]:
-    """Updates for: review html, markdown download, json download, message."""
+    """Updates for: head, report, turns, markdown download, json download, message."""
     message = f'<p class="rh-error" role="alert">{escape(page.error)}</p>' if page.error else ""
     return (
         page.html,
+        page.report,
+        page.turns,
         gr.DownloadButton(value=page.markdown_path, visible=page.markdown_path is not None),
         gr.DownloadButton(value=page.json_path, visible=page.json_path is not None),
         gr.HTML(message, visible=bool(page.error)),

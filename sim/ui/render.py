@@ -62,7 +62,9 @@ def phase_track(
             state, note = "current", " (now)"
         else:
             state, note = "todo", ""
-        aria = ' aria-current="step"' if state == "current" else ""
+        aria = (
+            ' aria-current="step"' if state == "current" else f' title="{state}"' if state != "todo" else ""
+        )
         items.append(
             f'<li class="rh-phase rh-{state}"{aria}>{escape(phase_name(phase))}'
             f'<span class="rh-sr">{note}</span></li>'
@@ -145,7 +147,16 @@ def chips(score: TurnScore) -> str:
     return f'<ul class="rh-chips" aria-label="What this turn showed">{"".join(good + bad)}</ul>'
 
 
-def coaching_html(coaching: Coaching | None) -> str:
+def clip(text: str, limit: int | None) -> str:
+    """At most `limit` characters, cut at a sentence end when there is one; None keeps it whole."""
+    if limit is None or len(text) <= limit:
+        return text
+    cut = text[:limit]
+    end = max(cut.rfind(". "), cut.rfind("? "), cut.rfind("! "), cut.rfind("\n"))
+    return cut[: end + 1] if end > limit // 3 else cut.rstrip() + "…"
+
+
+def coaching_html(coaching: Coaching | None, better_limit: int | None = None) -> str:
     if coaching is None:
         return ""
     parts = [
@@ -155,9 +166,13 @@ def coaching_html(coaching: Coaching | None) -> str:
     if coaching.better_reply:
         parts.append(
             '<div class="rh-better"><span class="rh-better-label">A stronger way to say it</span>'
-            f"<blockquote>{plain(coaching.better_reply)}</blockquote></div>"
+            f"<blockquote>{plain(clip(coaching.better_reply, better_limit))}</blockquote></div>"
         )
     return "".join(parts)
+
+
+BETTER_LIMIT = 320
+"""The live panel shows this much of a better reply; the review shows it whole."""
 
 
 def turn_feedback(turn: TurnRecord) -> str:
@@ -174,7 +189,7 @@ def turn_feedback(turn: TurnRecord) -> str:
         f"{chips(score)}"
         f'<p class="rh-quote">{highlight(score)}</p>'
         + (f'<ul class="rh-notes">{notes}</ul>' if notes else "")
-        + coaching_html(turn.coaching)
+        + coaching_html(turn.coaching, BETTER_LIMIT)
     )
 
 
@@ -196,5 +211,7 @@ def live_panel(view: SessionView) -> str:
         '<section class="rh-panel" aria-label="Live feedback">'
         f"{outcome}{track}"
         f'<div class="rh-meters">{meters(view.mood)}</div>'
-        f"{sparkline(trust_curve(view))}{last}</section>"
+        f'<figure class="rh-spark-box">{sparkline(trust_curve(view))}'
+        "<figcaption>Trust over the turns (dashed line: 50)</figcaption></figure>"
+        f"{last}</section>"
     )

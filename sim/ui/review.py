@@ -2,9 +2,9 @@
 
 from html import escape
 
+from sim.engine import export
 from sim.engine.state import Mood, SessionView, TurnRecord
 from sim.ui import render
-from sim.vocab import PRINCIPLES
 
 
 def _mood_change(before: Mood, after: Mood) -> str:
@@ -50,26 +50,22 @@ def turn_block(turn: TurnRecord, persona_name: str) -> str:
     )
 
 
-def principle_table(view: SessionView) -> str:
-    """Each principle's best level over the session and how many turns showed it."""
-    rows = []
-    for pid in PRINCIPLES:
-        levels = [t.score.level(pid) for t in view.turns]
-        best = max(levels, default=0)
-        shown = sum(1 for lv in levels if lv >= 2)
-        rows.append(
-            f"<tr><td>{escape(render.principle_name(pid))}</td><td>{best}/3</td><td>{shown}</td></tr>"
-        )
-    return (
-        '<table><caption class="rh-sr">Score per principle</caption>'
-        '<thead><tr><th scope="col">Principle</th><th scope="col">Best</th>'
-        '<th scope="col">Turns shown</th></tr></thead>'
-        f"<tbody>{''.join(rows)}</tbody></table>"
-    )
+SUMMARY_HEADING = "\n## Summary\n"
 
 
-def review_html(view: SessionView, report: str = "") -> str:
-    """The whole review: header, trust curve, the report (already HTML), per-principle table, every turn."""
+def report_markdown(view: SessionView) -> str:
+    """The end-of-session report (scores per principle, strengths, things to work on, action plan).
+
+    Taken from the Markdown export, so the page and the download say the same; all text in it is
+    already escaped by the export.
+    """
+    markdown = export.to_markdown(view)
+    _, found, summary = markdown.partition(SUMMARY_HEADING)
+    return "## Report\n" + summary if found else markdown
+
+
+def review_head(view: SessionView) -> str:
+    """Who, outcome, branch note and the trust curve."""
     outcome = (
         f'<p class="rh-outcome rh-{escape(view.outcome)}">{escape(render.OUTCOME_TEXT[view.outcome])}</p>'
         if view.outcome
@@ -80,18 +76,28 @@ def review_html(view: SessionView, report: str = "") -> str:
         if view.branch_of
         else ""
     )
-    turns = "".join(turn_block(t, view.persona_name) for t in view.turns) or (
-        '<p class="rh-muted">No turns yet.</p>'
-    )
     return (
         '<div class="rh-review">'
         f"<h2>{escape(view.persona_name)}, {escape(view.persona_role)} · {escape(view.difficulty)}</h2>"
         f"{outcome}{branch}"
-        f'<h3 class="rh-h">Trust over the turns</h3>{render.sparkline(render.trust_curve(view), 480, 90)}'
-        f"{report}"
-        f'<h3 class="rh-h">Score per principle</h3>{principle_table(view)}'
-        f'<h3 class="rh-h">Turn by turn</h3>'
+        f'<figure class="rh-spark-box">{render.sparkline(render.trust_curve(view), 480, 90)}'
+        f"<figcaption>Trust over the turns (needed for a repair: {view.repair_trust})</figcaption></figure>"
+        "</div>"
+    )
+
+
+def review_turns(view: SessionView) -> str:
+    """Every turn with its score, evidence, reasons, phase and mood change."""
+    turns = "".join(turn_block(t, view.persona_name) for t in view.turns) or (
+        '<p class="rh-muted">No turns yet.</p>'
+    )
+    return (
+        '<div class="rh-review"><h2>Turn by turn</h2>'
         f'<p class="rh-said"><strong>{escape(view.persona_name)}:</strong> '
         f"{render.plain(view.opening_line)}</p>"
         f"{turns}</div>"
     )
+
+
+def review_html(view: SessionView) -> str:
+    return review_head(view) + review_turns(view)

@@ -34,6 +34,9 @@ CSS = """
 .rh-card-col { border: 1px solid var(--border-color-primary); border-radius: 10px; padding: 0.8rem 0.9rem;
   background: var(--background-fill-primary); justify-content: space-between; gap: 0.6rem !important; }
 #chat button[aria-label="Clear"] { display: none; }
+.rh-bottom { align-items: flex-end !important; }
+.rh-spark-box { margin: 0; }
+.rh-spark-box figcaption { font-size: 0.85rem; color: var(--body-text-color-subdued); }
 .rh-card h3 { margin: 0; font-size: 1.15rem; }
 .rh-card-head { display: flex; justify-content: space-between; align-items: center; gap: 0.5rem; }
 .rh-role { margin: 0.2rem 0; color: var(--body-text-color-subdued); font-size: 0.92rem; }
@@ -85,6 +88,7 @@ mark.rh-bad { background: #f9cfcc; color: #6b0d0a; border-radius: 3px; padding: 
 .rh-outcome.rh-repaired { background: #d8f3e3; color: #0b4d2a; }
 .rh-outcome.rh-stalled { background: #fff0c2; color: #5a4100; }
 .rh-outcome.rh-walked_out { background: #fde2e1; color: #7a1410; }
+.rh-review, .rh-report { color: var(--body-text-color); }
 .rh-review table { border-collapse: collapse; width: 100%; font-size: 0.92rem; }
 .rh-review th, .rh-review td { border-bottom: 1px solid var(--border-color-primary); padding: 0.3rem 0.4rem;
   text-align: left; vertical-align: top; }
