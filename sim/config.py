@@ -22,6 +22,9 @@ class Settings(BaseSettings):
     max_retries: int = Field(2, ge=0, le=5, description="retries on 429, 5xx and connection errors")
     context_tokens: int = Field(2048, ge=256, description="context window used to trim prompts")
     embedded_ctx: int = Field(2048, ge=256, description="n_ctx of the embedded llama.cpp server")
+    embedded_max_tokens: int | None = Field(
+        None, ge=8, description="cap on tokens per reply from the embedded model; lower it on a slow machine"
+    )
     scorer: Literal["embed", "judge", "ensemble"] = "embed"
     db_path: Path = Field(Path("rehearse.sqlite"), description="SQLite checkpoint file")
     database_url: str | None = Field(None, description="postgresql://... to keep sessions in PostgreSQL")
@@ -31,6 +34,7 @@ class Settings(BaseSettings):
     max_chars: int = Field(20_000, ge=1, description="longest user turn accepted")
     users: SecretStr | None = Field(None, description="optional login: 'alice:pw1,bob:pw2'")
     debug: bool = Field(False, description="log conversation text")
+    personas_dir: Path | None = Field(None, description="persona YAML folder; unset = the project personas/")
     browser_secret: SecretStr | None = Field(
         None, description="key for the browser's local storage; unset = a key file beside db_path"
     )

@@ -11,7 +11,7 @@ from typing import Final, NamedTuple
 from sim.engine.guard import check
 from sim.engine.moves import MOVE_HINTS
 from sim.llm.protocol import ChatMessage, ChatModel, ModelError
-from sim.llm.tokens import fit_messages
+from sim.llm.tokens import count_message_tokens, count_tokens, fit_messages
 from sim.personas import Persona
 from sim.prompts import Prompt
 from sim.vocab import MoveId, ReplySource
@@ -19,6 +19,8 @@ from sim.vocab import MoveId, ReplySource
 MAX_TOKENS: Final = 90
 HISTORY_TURNS: Final = 3
 """Recent exchanges shown to the model; older ones are dropped first anyway when the window is tight."""
+CLIP_MARGIN: Final = 0.7
+"""Share of the room a too-long turn keeps: the server's tokenizer counts more tokens than tiktoken's."""
 STOP: Final = ("\nUser:", "\nYou:", "\n\n", "<|im_end|>")
 INJECTED: Final = "(They say something that has nothing to do with what happened.)"
 """Sent to the model in place of a turn the scorer flagged as an injection attempt."""
@@ -75,7 +77,21 @@ def build_messages(
         messages.append({"role": "user", "content": said})
         messages.append({"role": "assistant", "content": reply})
     messages.append({"role": "user", "content": user_text})
-    return fit_messages(messages, budget)
+    fitted = fit_messages(messages, budget)
+    over = count_message_tokens(fitted) - budget
+    if over > 0:
+        keep = max(32, int((count_tokens(user_text) - over) * CLIP_MARGIN))
+        fitted[-1] = {"role": "user", "content": clip(user_text, keep)}
+    return fitted
+
+
+def clip(text: str, tokens: int) -> str:
+    """About `tokens` tokens of a turn too long for the window: its beginning and its end."""
+    total = count_tokens(text)
+    if total <= tokens:
+        return text
+    half = max(1, len(text) * tokens // total // 2)
+    return f"{text[:half]} … {text[-half:]}"
 
 
 def render(prompt: Prompt, persona: Persona, move: MoveId) -> str:

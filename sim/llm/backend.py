@@ -7,6 +7,7 @@ from sim.config import Settings
 from sim.llm.client import OpenAIChat
 from sim.llm.embedded import EmbeddedServer, shared_server
 from sim.llm.protocol import ChatModel
+from sim.llm.supervised import SupervisedChat
 
 
 @dataclass
@@ -41,13 +42,14 @@ def open_models(settings: Settings) -> Models:
     if settings.embedded:
         server = shared_server(settings.embedded_ctx).acquire()
         persona, judge, coach = (
-            OpenAIChat(
-                server.base_url,
+            SupervisedChat(
+                server,
                 None,
                 server.model,
                 timeout=settings.timeout,
                 max_retries=settings.max_retries,
                 context_window=server.n_ctx,
+                max_tokens_cap=settings.embedded_max_tokens,
             )
             for _ in range(3)
         )

@@ -234,7 +234,7 @@ def main(args: argparse.Namespace) -> int:
 
     overrides = {k: v for k, v in (("host", args.host), ("port", args.port)) if v is not None}
     settings = get_settings().model_copy(update=overrides)
-    personas = load_all()
+    personas = load_all(settings.personas_dir)
     print("Rehearse: loading the model and the scorer (the first launch takes a little while)...", flush=True)
     signal.signal(signal.SIGTERM, _interrupt)
     with ExitStack() as stack:

@@ -4,6 +4,7 @@ import os
 import secrets
 import sys
 from contextlib import ExitStack
+from pathlib import Path
 
 from sim.config import Settings
 from sim.engine.session import Rehearsal
@@ -13,9 +14,10 @@ from sim.personas import Persona, load_personas
 from sim.scoring import load_scorer
 
 
-def load_all() -> dict[str, Persona]:
-    """The project's personas; a broken file is reported on stderr and skipped, none at all is fatal."""
-    loaded = load_personas()
+def load_all(folder: Path | None = None) -> dict[str, Persona]:
+    """The personas of `folder` (default: the project's); a broken file is reported on stderr and skipped,
+    none at all is fatal."""
+    loaded = load_personas(folder)
     for error in loaded.errors:
         print(f"skipped persona: {error}", file=sys.stderr)
     if not loaded.personas:

@@ -1,0 +1,122 @@
+"""`python -m evals reliability [--json]`: bad input, injections, model faults, kill -9, many users at once.
+
+Prints one table and exits 1 when any line falls short: every bad input handled, >= 95% of injections
+resisted (real embedded model, real scorer), every fault survived, no turn lost, duplicated or crossed.
+"""
+
+import argparse
+import json
+import os
+import tempfile
+import time
+from collections.abc import Callable
+from contextlib import ExitStack
+from pathlib import Path
+from typing import Any, Final
+
+from evals.reliability_data import Check, Count, bad_inputs, injections
+
+Row = Check | Count
+SECTIONS: Final = ("inputs", "injections", "faults", "durability", "load")
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--json", action="store_true", help="print the results as JSON instead of a table")
+    parser.add_argument("--only", nargs="+", choices=SECTIONS, help="run only these sections")
+    parser.add_argument("--sessions", type=int, default=20, help="concurrent sessions in the load section")
+    parser.add_argument("--turns", type=int, default=10, help="turns per session in the load section")
+
+
+def in_process(sections: set[str], rows: list[Row], details: dict[str, Any]) -> None:
+    """Bad inputs, injections and faults against a Rehearsal built the way the app builds it."""
+    from evals.reliability_faults import kill_embedded, run_faults
+    from evals.reliability_inputs import run_bad_inputs
+    from evals.reliability_injections import run_injections
+    from sim.config import Settings
+    from sim.engine.session import Rehearsal
+    from sim.engine.store import open_checkpointer
+    from sim.llm.backend import open_models
+    from sim.personas import load_personas
+    from sim.scoring import load_scorer
+
+    personas = load_personas().personas
+    first = sorted(personas)[0]
+    with tempfile.TemporaryDirectory(prefix="rehearse-reliability-") as tmp, ExitStack() as stack:
+        settings = Settings(_env_file=None, db_path=Path(tmp) / "r.sqlite")  # type: ignore[call-arg]
+        saver = stack.enter_context(open_checkpointer(settings))
+        models = stack.enter_context(open_models(settings))
+        scorer = load_scorer(settings, judge=models.judge)
+        rehearsal = Rehearsal(models, scorer, saver, personas, settings=settings)
+        if "inputs" in sections:
+            rows.append(timed(lambda: run_bad_inputs(rehearsal, first, bad_inputs())))
+        if "injections" in sections:
+            began = time.monotonic()
+            found = run_injections(rehearsal, models.persona, list(personas.values()), injections())
+            for row in (found.resisted, found.scorer, found.persona):
+                row.seconds = time.monotonic() - began
+                rows.append(row)
+            details["injections"] = found.cases
+        if "faults" in sections:
+            began = time.monotonic()
+            faults = run_faults(scorer, personas, first)
+            kill_embedded(rehearsal, models.embedded, first, faults)
+            faults.seconds = time.monotonic() - began
+            rows.append(faults)
+
+
+def timed(run: Callable[[], Row]) -> Row:
+    began = time.monotonic()
+    row = run()
+    row.seconds = time.monotonic() - began
+    return row
+
+
+def in_app(sections: set[str], rows: list[Row], sessions: int, turns: int) -> None:
+    from evals.reliability_load import run_durability, run_many_users
+
+    if "durability" in sections:
+        rows.extend(run_durability())
+    if "load" in sections:
+        rows.extend(run_many_users(sessions, turns))
+
+
+def cells(row: Row) -> tuple[str, str, str, str]:
+    if isinstance(row, Check):
+        share = f"{row.passed / row.tried:.1%}" if row.tried else "-"
+        return str(row.tried), f"{row.passed} ({share})", row.need, "ok" if row.ok else "FAIL"
+    return str(row.out_of), str(row.found), "0", "ok" if row.ok else "FAIL"
+
+
+def table(rows: list[Row]) -> str:
+    head = ("check", "tried", "good / found", "need", "", "seconds")
+    body = [(r.name, *cells(r), f"{r.seconds:.0f}") for r in rows]
+    widths = [max(len(str(line[i])) for line in [head, *body]) for i in range(len(head))]
+    lines = ["  ".join(str(c).ljust(w) for c, w in zip(line, widths, strict=True)).rstrip() for line in [head, *body]]
+    lines.insert(1, "  ".join("-" * w for w in widths))
+    for row in rows:
+        lines.extend(f"  {row.name.strip()}: {failure}" for failure in row.failures[:8])
+    return "\n".join(lines)
+
+
+def as_json(rows: list[Row], details: dict[str, Any]) -> str:
+    out = []
+    for row in rows:
+        tried, good, need, status = cells(row)
+        out.append({"check": row.name.strip(), "tried": tried, "result": good, "need": need,
+                    "ok": status == "ok", "seconds": round(row.seconds, 1), "failures": row.failures})
+    return json.dumps({"ok": all(r.ok for r in rows), "rows": out, **details}, indent=2, ensure_ascii=False)
+
+
+def main(args: argparse.Namespace) -> int:
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    sections = set(args.only or SECTIONS)
+    rows: list[Row] = []
+    details: dict[str, Any] = {}
+    began = time.monotonic()
+    if sections & {"inputs", "injections", "faults"}:
+        in_process(sections, rows, details)
+    if sections & {"durability", "load"}:
+        in_app(sections, rows, args.sessions, args.turns)
+    details["seconds"] = round(time.monotonic() - began, 1)
+    print(as_json(rows, details) if args.json else f"{table(rows)}\n\nreliability: {details['seconds']:.0f} s")
+    return 0 if rows and all(r.ok for r in rows) else 1

@@ -1,0 +1,141 @@
+"""Durability and many users, against the real app in a subprocess.
+
+- durability: complete some turns, SIGKILL the app while a turn is in flight, restart it on the same SQLite
+  file: every completed turn is there, the journal is WAL, and the session goes on.
+- many users: N browsers rehearse at once, T turns each; after every turn each page must show exactly its
+  own turns, in order, once.
+"""
+
+import secrets
+import sqlite3
+import tempfile
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Final
+
+from evals.reliability_app import AppProcess, Browser
+from evals.reliability_data import Count
+
+SENTENCES: Final = (
+    "I want to understand what the missed deadline cost you",
+    "You are right that I should have told you sooner",
+    "I can see why that left you feeling let down",
+    "Going forward I will send you an update every Friday",
+    "What would help you trust my updates again",
+    "I hear that the extra weekend work was hard on you",
+    "I take responsibility for not flagging the delay",
+    "Could we agree on how we flag risks early",
+    "Thank you for telling me how it felt",
+    "I would like us to work well together again",
+    "Let me check that I understood what you needed",
+    "I value working with you and want to fix this",
+)
+
+
+def turn_text(tag: str, n: int) -> str:
+    """A unique, plain turn: a sentence a user might say, with a tag naming its session and number."""
+    return f"{SENTENCES[n % len(SENTENCES)]}. Note {tag} {n}"
+
+
+def journal_mode(db: Path) -> str:
+    with sqlite3.connect(f"file:{db}?mode=ro", uri=True) as conn:
+        return str(conn.execute("PRAGMA journal_mode").fetchone()[0]).lower()
+
+
+def run_durability(turns_before_kill: int = 3) -> tuple[Count, Count]:
+    """Kill -9 mid-turn and restart; returns (turns lost, WAL + continue failures)."""
+    lost = Count("turns lost after kill -9")
+    resumed = Count("sessions not resumed after kill -9")
+    started = time.monotonic()
+    with tempfile.TemporaryDirectory(prefix="rehearse-durability-") as tmp:
+        db = Path(tmp) / "app.sqlite"
+        tag = secrets.token_hex(4)
+        sent: list[str] = []
+        app = AppProcess(db).start()
+        try:
+            browser = Browser(app.url)
+            browser.start(0)
+            for n in range(turns_before_kill):
+                text = turn_text(tag, n)
+                shown, error = browser.send(text)
+                if error:
+                    resumed.add(True, f"turn {n} failed before the kill: {error}")
+                sent.append(text)
+            in_flight = turn_text(tag, turns_before_kill)
+            job = browser.client.submit(browser.store, in_flight, api_name="/on_send")
+            time.sleep(0.4)
+        finally:
+            app.kill()
+        del job
+        mode = journal_mode(db)
+        resumed.add(mode != "wal", f"journal_mode is {mode!r}, not 'wal'")
+        with AppProcess(db, port=app.port) as again:
+            reopened = Browser(again.url, store=browser.store)
+            shown = reopened.load()
+            for text in sent:
+                lost.add(text not in shown, f"completed turn missing after restart: {text!r}")
+            extra = [t for t in shown if t not in sent and t != in_flight]
+            resumed.add(bool(extra) or len(shown) != len(set(shown)), f"unexpected turns after restart: {shown}")
+            follow = turn_text(tag, turns_before_kill + 1)
+            after, error = reopened.send(follow)
+            resumed.add(
+                bool(error) or after[-1:] != [follow] or after[: len(sent)] != sent,
+                f"the session did not go on after restart: error={error!r}, turns={after}",
+            )
+    lost.seconds = resumed.seconds = time.monotonic() - started
+    return lost, resumed
+
+
+def run_many_users(sessions: int = 20, turns: int = 10, personas: int = 10) -> tuple[Count, Count, Count]:
+    """N browsers at once against one app; returns (turns lost, turns duplicated, sessions crossed)."""
+    lost = Count("turns lost under load")
+    duplicated = Count("turns duplicated under load")
+    crossed = Count("sessions crossed under load")
+    lock = threading.Lock()
+    started = time.monotonic()
+    with tempfile.TemporaryDirectory(prefix="rehearse-load-") as tmp, AppProcess(Path(tmp) / "app.sqlite") as app:
+        tags = [f"s{i:02d}x{secrets.token_hex(3)}" for i in range(sessions)]
+
+        def one(i: int) -> None:
+            browser = Browser(app.url)
+            browser.start(i % personas)
+            sent: list[str] = []
+            for n in range(turns):
+                text = turn_text(tags[i], n)
+                shown, error = browser.send(text)
+                if error and text not in shown:
+                    shown, error = browser.send(text)
+                sent.append(text)
+                record(lock, i, n, sent, shown, error, tags, lost, duplicated, crossed)
+            final = browser.load()
+            record(lock, i, turns, sent, final, "", tags, lost, duplicated, crossed)
+
+        with ThreadPoolExecutor(max_workers=sessions) as pool:
+            for future in [pool.submit(one, i) for i in range(sessions)]:
+                exc = future.exception()
+                if exc is not None:
+                    with lock:
+                        lost.add(True, f"a session failed: {type(exc).__name__}: {exc}")
+    for count in (lost, duplicated, crossed):
+        count.seconds = time.monotonic() - started
+        count.note = f"{sessions} sessions x {turns} turns"
+    return lost, duplicated, crossed
+
+
+def record(
+    lock: threading.Lock, i: int, n: int, sent: list[str], shown: list[str], error: str, tags: list[str],
+    lost: Count, duplicated: Count, crossed: Count,
+) -> None:
+    """Compare what session i's page shows with what it sent, after its n-th turn."""
+    own = tags[i]
+    others = [t for t in tags if t != own]
+    with lock:
+        missing = [t for t in sent if t not in shown]
+        lost.add(bool(missing), f"session {i} after turn {n}: missing {missing} (error {error!r})")
+        dupes = len(shown) != len(set(shown))
+        duplicated.add(dupes, f"session {i} after turn {n}: shows {shown}")
+        foreign = [t for t in shown if own not in t or any(o in t for o in others)]
+        crossed.add(bool(foreign), f"session {i} after turn {n}: shows turns of others {foreign}")
+
