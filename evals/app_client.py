@@ -11,8 +11,8 @@ from typing import Any
 import httpx
 from gradio_client import Client
 
-SEND_EVENT = "on_send"
-LOAD_EVENT = "on_load"
+SEND_NAMES = ("send", "on_send")
+LOAD_NAMES = ("load", "on_load")
 
 
 def _api_names(url: str) -> dict[str, str]:
@@ -28,10 +28,24 @@ def _api_names(url: str) -> dict[str, str]:
             elem = elem_ids.get(target[0])
             if isinstance(elem, str) and elem.startswith("start-"):
                 names.setdefault(elem.removeprefix("start-"), api_name)
-        for event in (SEND_EVENT, LOAD_EVENT):
-            if api_name == event:
-                names[event] = api_name
+        for event, candidates in (("send", SEND_NAMES), ("load", LOAD_NAMES)):
+            if api_name in candidates:
+                names.setdefault(event, api_name)
     return names
+
+
+def _positions(client: Client) -> dict[str, dict[str, int]]:
+    """Where the store (BrowserState) and the chat (Chatbot) sit in each endpoint's returned tuple."""
+    api = client.view_api(return_format="dict", print_info=False)
+    out: dict[str, dict[str, int]] = {}
+    for name, endpoint in (api or {}).get("named_endpoints", {}).items():
+        kinds = [r.get("component") for r in endpoint.get("returns", [])]
+        out[name.lstrip("/")] = {
+            kind: kinds.index(kind) for kind in ("State", "Chatbot", "Html") if kind in kinds
+        }
+        if "BrowserState" in kinds:
+            out[name.lstrip("/")]["State"] = kinds.index("BrowserState")
+    return out
 
 
 @dataclass
@@ -50,6 +64,7 @@ class BrowserSession:
     url: str
     store: dict[str, Any] | None = None
     names: dict[str, str] = field(default_factory=dict)
+    positions: dict[str, dict[str, int]] = field(default_factory=dict)
     client: Client | None = None
 
     def __post_init__(self) -> None:
@@ -61,31 +76,36 @@ class BrowserSession:
         self.url = url
         self.client = Client(url, verbose=False, download_files=False)
         self.names = _api_names(url)
+        self.positions = _positions(self.client)
 
-    def _call(self, api_name: str, *args: Any) -> Any:
+    def _call(self, event: str, *args: Any) -> tuple[Any, dict[str, int]]:
         assert self.client is not None
-        return self.client.predict(*args, api_name="/" + api_name.lstrip("/"))
+        api_name = self.names.get(event, event)
+        out = self.client.predict(*args, api_name="/" + api_name)
+        return out, self.positions.get(api_name, {})
 
     def start(self, persona_id: str, difficulty: str = "default") -> list[dict[str, Any]]:
         """Start a rehearsal; returns the chat shown (the opening line)."""
         if persona_id not in self.names:
             raise KeyError(f"the app at {self.url} has no start button for {persona_id!r}")
-        out = self._call(self.names[persona_id], self.store, difficulty)
-        self.store = out[0]
-        return list(out[3] or [])
+        out, where = self._call(persona_id, self.store, difficulty)
+        self.store = out[where.get("State", 0)]
+        return list(out[where["Chatbot"]] or [])
 
     def send(self, text: str) -> Turn:
         """One turn, timed from request to the last update of the streamed reply."""
         began = time.monotonic()
-        out = self._call(self.names.get(SEND_EVENT, SEND_EVENT), self.store, text)
+        out, where = self._call("send", self.store, text)
         seconds = time.monotonic() - began
-        return Turn(seconds, list(out[1] or []), str(out[4] or ""))
+        chat = list(out[where["Chatbot"]] or [])
+        errors = [str(v) for v in out if isinstance(v, str) and 'role="alert"' in v]
+        return Turn(seconds, chat, errors[0] if errors else "")
 
     def reopen(self) -> list[dict[str, Any]]:
         """What the page shows when this browser loads it (the current session, from the database)."""
-        out = self._call(self.names.get(LOAD_EVENT, LOAD_EVENT), self.store)
-        self.store = out[0]
-        return list(out[3] or [])
+        out, where = self._call("load", self.store)
+        self.store = out[where.get("State", 0)]
+        return list(out[where["Chatbot"]] or [])
 
     @property
     def session_id(self) -> str | None:

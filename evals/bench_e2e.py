@@ -7,6 +7,7 @@ whole turn is compared with.
 """
 
 import json
+import sys
 import tempfile
 import time
 from collections.abc import Callable, Sequence
@@ -133,14 +134,17 @@ def _stats(rows: list[dict[str, Any]], key: str, digits: int = 1) -> dict[str, f
     return summarize([r[key] for r in rows if isinstance(r.get(key), int | float)], digits)._asdict()
 
 
-def run_turns(settings: Settings, models: Models, rounds: int = 1, warmup: int = 1) -> dict[str, Any]:
-    """`rounds` times every scripted turn for every persona in bench_turns.json; per-stage summaries."""
+def run_turns(
+    settings: Settings, models: Models, rounds: int = 1, warmup: int = 1, max_turns: int | None = None
+) -> dict[str, Any]:
+    """`rounds` times the scripted turns (the first `max_turns`) for every persona; per-stage summaries."""
     from sim.engine.session import Rehearsal
     from sim.engine.store import sqlite_checkpointer
     from sim.personas import load_personas
     from sim.scoring import load_scorer
 
     persona_ids, texts = load_turns()
+    texts = texts[:max_turns] if max_turns else texts
     personas = load_personas().personas
     recorder = RecordingModel(models.persona)
     wrapped = Models(recorder, models.judge, models.coach, None)
@@ -163,6 +167,7 @@ def run_turns(settings: Settings, models: Models, rounds: int = 1, warmup: int =
                     calls = recorder.calls[seen:]
                     measured = floor.measure(calls[0]) if floor is not None and calls else None
                     rows.append(_turn_row(view, wall_ms, measured))
+                    _progress(rows[-1])
                     if view.outcome is not None:
                         break
     keys = ("wall_ms", "score_ms", "graph_ms", "first_token_ms", "reply_ms", "coach_ms", "floor_full_ms",
@@ -175,6 +180,17 @@ def run_turns(settings: Settings, models: Models, rounds: int = 1, warmup: int =
     out["model_calls_per_turn"] = round(len(recorder.calls) / max(1, len(rows) + warmup), 2)
     out["rows"] = rows
     return out
+
+
+def _progress(row: dict[str, Any]) -> None:
+    floor = row.get("floor_full_ms")
+    print(
+        f"bench: {row['persona']} turn {row['index'] + 1}: {row['wall_ms']:.0f} ms "
+        f"(score {row['score_ms']:.0f}, reply {row['reply_ms']:.0f}, coach {row['coach_ms']:.0f}, "
+        f"floor {floor if floor is None else round(floor)}) {row['reply_source']}",
+        file=sys.stderr,
+        flush=True,
+    )
 
 
 def _api_key(settings: Settings) -> str | None:
@@ -221,10 +237,13 @@ def run_scorers(settings: Settings, models: Models, n_embed: int = 200, n_judge:
     }
 
 
-def run_in_process(settings: Settings, rounds: int = 1) -> dict[str, Any]:
+def run_in_process(
+    settings: Settings, rounds: int = 1, max_turns: int | None = None, n_embed: int = 200, n_judge: int = 20
+) -> dict[str, Any]:
     """Turns, floor and scorers with one model server opened for all three."""
     with open_models(settings) as models:
-        return {"turns": run_turns(settings, models, rounds), "scorer": run_scorers(settings, models)}
+        turns = run_turns(settings, models, rounds, max_turns=max_turns)
+        return {"turns": turns, "scorer": run_scorers(settings, models, n_embed, n_judge)}
 
 
 __all__ = ["run_in_process", "run_scorers", "run_turns", "time_scorer"]

@@ -115,6 +115,7 @@ def machine() -> dict[str, Any]:
     return {
         "nproc": os.cpu_count(),
         "usable_cpus": len(os.sched_getaffinity(0)),
+        "load_average": [round(x, 2) for x in os.getloadavg()],
         "cpu_model": _cpu_model(),
         "ram_gb": _ram_gb(),
         "python": platform.python_version(),
