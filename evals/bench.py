@@ -13,6 +13,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
+from evals import bench_report
 from sim.config import Settings
 from sim.scoring.dataset import load_examples
 from sim.scoring.types import Scorer
@@ -76,7 +77,13 @@ def scoring_section(args: argparse.Namespace) -> dict[str, Any]:
     return result
 
 
-SECTIONS: dict[str, Callable[[argparse.Namespace], dict[str, Any]]] = {"scoring": scoring_section}
+SECTIONS: dict[str, Callable[[argparse.Namespace], dict[str, Any]]] = {
+    "scoring": scoring_section,
+    "e2e": bench_report.e2e_section,
+    "load": bench_report.load_section,
+}
+OPT_IN = {"load": "load"}
+"""Sections that run only when named with --section or when their flag (e.g. --load) is given."""
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -85,12 +92,17 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--judge-turns", type=int, default=10, help="turns for the LLM judge (0: skip it)")
     parser.add_argument("--write", action="store_true", help=f"also write {REPORT.relative_to(HERE.parent)}")
     parser.add_argument("--out", type=Path, help="write the JSON report to this file instead")
+    bench_report.add_arguments(parser)
 
 
 def main(args: argparse.Namespace) -> int:
-    report = {name: SECTIONS[name](args) for name in (args.section or SECTIONS)}
+    chosen = args.section or [n for n in SECTIONS if n not in OPT_IN or getattr(args, OPT_IN[n])]
+    report: dict[str, Any] = {name: SECTIONS[name](args) for name in chosen}
+    report["targets"] = bench_report.checks({**report, **report.get("e2e", {})})
     text = json.dumps(report, indent=2)
-    print(text)
+    print(text if args.json else bench_report.table(report))
+    if args.readme:
+        bench_report.write_readme(bench_report.table(report))
     target = args.out or (REPORT if args.write else None)
     if target is not None:
         target.parent.mkdir(parents=True, exist_ok=True)

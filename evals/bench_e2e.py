@@ -1,9 +1,9 @@
-"""Turn latency split by stage, the bare-model floor of the same prompts, and scorer throughput.
+"""Turn latency split by stage, and the bare-model floor of the same prompts.
 
-Runs the real Rehearsal facade in this process on the embedded model (or whatever the settings name),
-records every prompt the persona model receives, and right after each turn sends the reply prompt
-straight to the same server with the same sampling settings: that bare completion is the floor the
-whole turn is compared with.
+Runs the real Rehearsal facade in this process on the embedded model (or whatever the settings
+name), records every prompt the persona model receives, and right after each turn sends the reply
+prompt straight to the same server with the same sampling settings: that bare completion is the
+floor the whole turn is compared with. Scorer throughput is the `scoring` section of evals/bench.py.
 """
 
 import json
@@ -11,7 +11,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +23,6 @@ from sim.llm.backend import Models, open_models
 from sim.llm.protocol import ChatMessage, ChatModel, Completion
 
 TURNS_FILE = Path(__file__).parent / "data" / "bench_turns.json"
-SCORER_DATA = Path(__file__).parent / "data" / "test.jsonl"
 FLOOR_TIMEOUT = 60.0
 
 
@@ -38,20 +37,14 @@ class Call:
     completion: Completion
 
 
-@dataclass
 class RecordingModel:
     """A ChatModel that passes every call to `inner` and keeps it."""
 
-    inner: ChatModel
-    calls: list[Call] = field(default_factory=list)
-
-    @property
-    def name(self) -> str:
-        return self.inner.name
-
-    @property
-    def context_window(self) -> int:
-        return self.inner.context_window
+    def __init__(self, inner: ChatModel) -> None:
+        self.inner = inner
+        self.name = inner.name
+        self.context_window = inner.context_window
+        self.calls: list[Call] = []
 
     def complete(
         self,
@@ -82,15 +75,16 @@ class Floor:
         began = time.monotonic()
         first: float | None = None
         tokens = 0
-        stream = self.client.chat.completions.create(
-            model=self.model,
-            messages=call.messages,  # type: ignore[arg-type]
-            max_tokens=call.max_tokens,
-            temperature=call.temperature,
-            stop=call.stop,
-            stream=True,
-            stream_options={"include_usage": True},
-        )
+        request: dict[str, Any] = {
+            "model": self.model,
+            "messages": call.messages,
+            "max_tokens": call.max_tokens,
+            "temperature": call.temperature,
+            "stop": call.stop,
+            "stream": True,
+            "stream_options": {"include_usage": True},
+        }
+        stream = self.client.chat.completions.create(**request)
         for chunk in stream:
             if chunk.usage is not None:
                 tokens = chunk.usage.completion_tokens
@@ -197,53 +191,7 @@ def _api_key(settings: Settings) -> str | None:
     return settings.api_key.get_secret_value() if settings.api_key is not None else None
 
 
-def scorer_texts(limit: int) -> list[str]:
-    texts = []
-    with SCORER_DATA.open(encoding="utf-8") as f:
-        for line in f:
-            if line.strip():
-                texts.append(json.loads(line)["text"])
-    return texts[:limit]
-
-
-def time_scorer(scorer: Any, texts: Sequence[str]) -> dict[str, Any]:
-    """Per-turn milliseconds and turns per second of `scorer` over `texts`, after one warm-up call."""
-    scorer.score(texts[0])
-    ms: list[float] = []
-    unscored = 0
-    began = time.monotonic()
-    for text in texts:
-        t0 = time.monotonic()
-        unscored += bool(scorer.score(text).unscored)
-        ms.append((time.monotonic() - t0) * 1000)
-    seconds = time.monotonic() - began
-    return {"ms": summarize(ms)._asdict(), "turns_per_second": round(len(texts) / seconds, 2),
-            "unscored": unscored}  # fmt: skip
-
-
-def run_scorers(settings: Settings, models: Models, n_embed: int = 200, n_judge: int = 20) -> dict[str, Any]:
-    """The default (embedding) scorer and the LLM judge on the same local model, on the same texts."""
-    from sim.scoring import load_scorer
-
-    texts = scorer_texts(max(n_embed, n_judge))
-    embed = time_scorer(load_scorer(settings.model_copy(update={"scorer": "embed"})), texts[:n_embed])
-    judge = time_scorer(
-        load_scorer(settings.model_copy(update={"scorer": "judge"}), judge=models.judge), texts[:n_judge]
-    )
-    return {
-        "embed": embed,
-        "judge": judge,
-        "embed_to_judge_throughput": round(embed["turns_per_second"] / judge["turns_per_second"], 1),
-    }
-
-
-def run_in_process(
-    settings: Settings, rounds: int = 1, max_turns: int | None = None, n_embed: int = 200, n_judge: int = 20
-) -> dict[str, Any]:
-    """Turns, floor and scorers with one model server opened for all three."""
+def run_in_process(settings: Settings, rounds: int = 1, max_turns: int | None = None) -> dict[str, Any]:
+    """Turns and their floor on one model server (the embedded one unless the settings name another)."""
     with open_models(settings) as models:
-        turns = run_turns(settings, models, rounds, max_turns=max_turns)
-        return {"turns": turns, "scorer": run_scorers(settings, models, n_embed, n_judge)}
-
-
-__all__ = ["run_in_process", "run_scorers", "run_turns", "time_scorer"]
+        return run_turns(settings, models, rounds, max_turns=max_turns)

@@ -19,6 +19,7 @@ from sim.config import Settings
 from sim.engine.session import Rehearsal
 from sim.engine.store import open_checkpointer
 from sim.llm.fake import FakeChatModel
+from sim.llm.protocol import ChatModel
 from sim.personas import load_personas
 from sim.scoring.types import PrincipleScore, TurnScore
 from sim.vocab import PRINCIPLES
@@ -38,7 +39,7 @@ def pg_url(request: pytest.FixtureRequest) -> Iterator[str]:
     """A URL whose tables land in a fresh schema, dropped afterwards."""
     url = os.environ.get(URL_VAR)
     if not url:
-        pytest.skip(f"{URL_VAR} is not set: run `make test`, or `export {URL_VAR}=$(scripts/postgres.sh start)`")
+        pytest.skip(f"{URL_VAR} is not set: run `make test` (it starts PostgreSQL with scripts/postgres.sh)")
     import psycopg
 
     schema = "t_" + "".join(c for c in request.node.name.lower() if c.isalnum())[:40] + f"_{os.getpid()}"
@@ -62,8 +63,8 @@ class ListeningScorer:
 
 class FakeModels:
     def __init__(self) -> None:
-        self.persona = FakeChatModel(default="I hear you. Go on.")
-        self.coach = FakeChatModel(default="Try asking how it landed for them.")
+        self.persona: ChatModel = FakeChatModel(default="I hear you. Go on.")
+        self.coach: ChatModel = FakeChatModel(default="Try asking how it landed for them.")
 
 
 def rehearsal(checkpointer: Any) -> Rehearsal:
@@ -71,7 +72,7 @@ def rehearsal(checkpointer: Any) -> Rehearsal:
 
 
 def test_a_session_started_on_one_pool_continues_on_another(pg_url: str) -> None:
-    settings = Settings(_env_file=None, database_url=pg_url)  # type: ignore[call-arg]
+    settings = Settings(_env_file=None, database_url=pg_url)
     with open_checkpointer(settings) as first, open_checkpointer(settings) as second:
         a, b = rehearsal(first), rehearsal(second)
         session = a.start("marisol-reyes", owner="alice").id
@@ -86,7 +87,7 @@ def test_a_session_started_on_one_pool_continues_on_another(pg_url: str) -> None
 
 
 def test_sessions_survive_a_new_process_and_stay_private(pg_url: str) -> None:
-    settings = Settings(_env_file=None, database_url=pg_url)  # type: ignore[call-arg]
+    settings = Settings(_env_file=None, database_url=pg_url)
     with open_checkpointer(settings) as saver:
         r = rehearsal(saver)
         session = r.start("samir-haddad", owner="bob").id
@@ -115,7 +116,7 @@ def test_sessions_survive_a_new_process_and_stay_private(pg_url: str) -> None:
 
 
 def test_concurrent_sessions_across_two_pools_lose_nothing(pg_url: str) -> None:
-    settings = Settings(_env_file=None, database_url=pg_url)  # type: ignore[call-arg]
+    settings = Settings(_env_file=None, database_url=pg_url)
     texts = [f"Turn {i}: I want to understand what happened." for i in range(4)]
     with open_checkpointer(settings) as first, open_checkpointer(settings) as second:
         workers = [rehearsal(first), rehearsal(second)]
