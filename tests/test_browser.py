@@ -96,6 +96,8 @@ def test_rehearse_retry_review_and_export_in_a_real_browser(app_url: str, viewpo
     SHOTS.mkdir(parents=True, exist_ok=True)
 
     def shot(step: str) -> Path:
+        width = page.evaluate("document.documentElement.scrollWidth")
+        assert width <= VIEWPORTS[viewport]["width"], f"{step}: the page scrolls sideways ({width}px)"
         path = SHOTS / f"{viewport}-{step}.png"
         page.screenshot(path=str(path), full_page=True)
         return path

@@ -82,7 +82,7 @@ def test_start_send_review_and_retry_over_loopback(served: Served) -> None:
     markdown = Path(markdown_file["value"]).read_text(encoding="utf-8")
     assert markdown.startswith("# Rehearsal with Wen Li") and r"\<b\>That\</b\>" in markdown
     loaded = client.predict(handle_file(json_file["value"]), api_name="/load_export")
-    assert loaded[:3] == [head, report, review_turns]
+    assert list(loaded[:3]) == [head, report, review_turns]
 
     branched, heading, chat, _panel, msg, *_ = client.predict(store, 0, api_name="/retry_from")
     assert branched["current"] != store["current"]

@@ -28,6 +28,8 @@ server and run into the model timeout."""
 QUEUE_SIZE = 32
 """Events waiting at most. A turn takes 1-3 s, so 32 waiting is under a minute; past that a visitor is
 told the app is busy instead of waiting past the model timeout."""
+MAX_UPLOAD = "2mb"
+"""Largest upload accepted (the review tab loads JSON exports; a long session's export is well under this)."""
 STORAGE_KEY = "rehearse"
 HEADER = (
     '<header class="rh-header"><h1>Rehearse</h1><p>Practise repairing a working relationship before the '
@@ -74,7 +76,7 @@ def build_app(
         username = request.username if (auth_on and request is not None) else None
         return h.load_store(raw, username)
 
-    with gr.Blocks(title="Rehearse: repair a working relationship") as app:
+    with gr.Blocks(title="Rehearse: repair a working relationship", analytics_enabled=False) as app:
         store = gr.BrowserState(None, storage_key=STORAGE_KEY, secret=browser_secret)
         gr.HTML(HEADER)
         loading = isinstance(rehearsal, Warmup) and rehearsal.state != "ready"
@@ -210,6 +212,7 @@ def launch(app: "gr.Blocks", settings: Settings, *, block: bool = True, quiet: b
         theme=THEME,
         css=CSS,
         footer_links=[],
+        max_file_size=MAX_UPLOAD,
     )
     url = str(app.local_url)
     if not quiet:

@@ -19,7 +19,13 @@ THEME = gr.themes.Soft(
 """System fonts only: the app runs offline, so no web font is fetched."""
 
 CSS = """
+/* Gradio keeps top-level rules as written but scopes rules inside @media to the app's content, so
+   rules for its outer frame (.main, the tab bar) are top-level and scale with clamp(). */
 .gradio-container { max-width: 1180px !important; margin: 0 auto; }
+.gradio-container .main { padding-left: clamp(8px, 2.5vw, 32px) !important;
+  padding-right: clamp(8px, 2.5vw, 32px) !important; }
+.gradio-container button[role="tab"] { padding-left: clamp(8px, 2.5vw, 16px) !important;
+  padding-right: clamp(8px, 2.5vw, 16px) !important; }
 .rh-sr { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0);
   white-space: nowrap; }
 .rh-header h1 { font-size: 1.6rem; margin: 0.2rem 0 0; }
@@ -98,7 +104,6 @@ mark.rh-bad { background: #f9cfcc; color: #6b0d0a; border-radius: 3px; padding: 
 .rh-turn .rh-meta { color: var(--body-text-color-subdued); font-size: 0.88rem; margin: 0.2rem 0; }
 :focus-visible { outline: 3px solid #0f766e !important; outline-offset: 2px; }
 @media (max-width: 640px) {
-  .gradio-container { padding: 0 6px !important; }
   .rh-header h1 { font-size: 1.3rem; }
 }
 .dark .rh-card, .dark .rh-turn { background: var(--background-fill-secondary); }
