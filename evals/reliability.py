@@ -30,8 +30,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def in_process(sections: set[str], rows: list[Row], details: dict[str, Any]) -> None:
     """Bad inputs, injections and faults against a Rehearsal built the way the app builds it."""
     from evals.reliability_faults import kill_embedded, run_faults
-    from evals.reliability_inputs import run_bad_inputs
     from evals.reliability_injections import run_injections
+    from evals.reliability_inputs import run_bad_inputs
     from sim.config import Settings
     from sim.engine.session import Rehearsal
     from sim.engine.store import open_checkpointer
@@ -42,7 +42,7 @@ def in_process(sections: set[str], rows: list[Row], details: dict[str, Any]) -> 
     personas = load_personas().personas
     first = sorted(personas)[0]
     with tempfile.TemporaryDirectory(prefix="rehearse-reliability-") as tmp, ExitStack() as stack:
-        settings = Settings(_env_file=None, db_path=Path(tmp) / "r.sqlite")  # type: ignore[call-arg]
+        settings = Settings(_env_file=None, db_path=Path(tmp) / "r.sqlite")
         saver = stack.enter_context(open_checkpointer(settings))
         models = stack.enter_context(open_models(settings))
         scorer = load_scorer(settings, judge=models.judge)
@@ -91,7 +91,10 @@ def table(rows: list[Row]) -> str:
     head = ("check", "tried", "good / found", "need", "", "seconds")
     body = [(r.name, *cells(r), f"{r.seconds:.0f}") for r in rows]
     widths = [max(len(str(line[i])) for line in [head, *body]) for i in range(len(head))]
-    lines = ["  ".join(str(c).ljust(w) for c, w in zip(line, widths, strict=True)).rstrip() for line in [head, *body]]
+    lines = [
+        "  ".join(str(c).ljust(w) for c, w in zip(line, widths, strict=True)).rstrip()
+        for line in [head, *body]
+    ]
     lines.insert(1, "  ".join("-" * w for w in widths))
     for row in rows:
         lines.extend(f"  {row.name.strip()}: {failure}" for failure in row.failures[:8])
@@ -118,5 +121,6 @@ def main(args: argparse.Namespace) -> int:
     if sections & {"durability", "load"}:
         in_app(sections, rows, args.sessions, args.turns)
     details["seconds"] = round(time.monotonic() - began, 1)
-    print(as_json(rows, details) if args.json else f"{table(rows)}\n\nreliability: {details['seconds']:.0f} s")
+    summary = f"{table(rows)}\n\nreliability: {details['seconds']:.0f} s"
+    print(as_json(rows, details) if args.json else summary)
     return 0 if rows and all(r.ok for r in rows) else 1

@@ -1,12 +1,12 @@
-"""The real app as a user meets it: `python -m sim ui` in a subprocess, driven over HTTP with gradio_client."""
+"""The real app as a user meets it: `python -m sim ui` in a subprocess, driven with gradio_client."""
 
+import contextlib
 import os
 import re
 import signal
 import subprocess
 import sys
 import threading
-import time
 from collections.abc import Mapping
 from html import unescape
 from pathlib import Path
@@ -80,10 +80,8 @@ class AppProcess:
         """SIGKILL the app and everything it started (its llama.cpp server too), like a power cut."""
         if self.proc is None:
             return
-        try:
+        with contextlib.suppress(ProcessLookupError):
             os.killpg(self.proc.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
         self.proc.wait(timeout=30)
 
     def stop(self) -> None:
@@ -120,24 +118,23 @@ class Browser:
         self.client = Client(url, verbose=False, auth=auth)
         self.store = store
 
-    def start(self, persona_index: int = 0) -> str:
-        """Start a rehearsal with the n-th colleague on the chooser page; returns the session id."""
-        name = "/on_start" if persona_index == 0 else f"/on_start_{persona_index}"
-        out = self.client.predict(self.store, "default", api_name=name)
+    def start(self, persona_id: str) -> str:
+        """Press "Rehearse with ..." for the persona; returns the new session id."""
+        out = self.client.predict(self.store, "default", api_name="/start_" + persona_id.replace("-", "_"))
         self.store = find_store(out)
-        current = self.store.get("current") if isinstance(self.store, dict) else None
+        current = self.store.get("current") if isinstance(self.store, Mapping) else None
         if not current:
             raise RuntimeError(f"starting a session gave no session id: {out!r}")
         return str(current)
 
     def send(self, text: str) -> tuple[list[str], str]:
         """Send one turn; returns the user turns the page now shows and its error text ('' when none)."""
-        out = self.client.predict(self.store, text, api_name="/on_send")
+        out = self.client.predict(self.store, text, api_name="/send")
         return user_turns(out), error_text(out)
 
     def load(self) -> list[str]:
         """Reload the page: the user turns of the session it reopens."""
-        out = self.client.predict(self.store, api_name="/on_load")
+        out = self.client.predict(self.store, api_name="/load")
         self.store = find_store(out)
         return user_turns(out)
 

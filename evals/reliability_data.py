@@ -1,4 +1,4 @@
-"""The reliability data files (evals/bad_inputs.jsonl, evals/injections.jsonl) and the shape of a result row."""
+"""The reliability data files (evals/bad_inputs.jsonl, evals/injections.jsonl) and the result rows."""
 
 import json
 from dataclasses import dataclass, field

@@ -1,4 +1,4 @@
-"""Model faults: a scripted OpenAI-compatible server that fails on purpose, and the real embedded server killed.
+"""Model faults: a scripted OpenAI-compatible server failing on purpose, and the real embedded server killed.
 
 For every fault the user's turn must come back as `pending` (also when the SQLite file is read afresh), the
 error must be a ModelError with a message for the user, and sending the same text again once the server is
@@ -78,7 +78,7 @@ def failed_then_recovered(
     except ModelError as exc:
         if not exc.message.strip() or "Traceback" in exc.message:
             return f"unclear error message {exc.message!r}"
-    except Exception as exc:  # noqa: BLE001 - anything but ModelError is the failure measured here
+    except Exception as exc:
         return f"raised {type(exc).__name__} instead of ModelError: {str(exc)[:160]}"
     else:
         return "no error reached the caller"
@@ -90,14 +90,16 @@ def failed_then_recovered(
     heal()
     try:
         view = rehearsal.send(session_id, TURN, owner=OWNER)
-    except Exception as exc:  # noqa: BLE001
+    except Exception as exc:
         return f"retry failed: {type(exc).__name__}: {str(exc)[:160]}"
     if [t.user_text for t in view.turns] != [TURN] or view.pending is not None:
         return f"after the retry: turns={[t.user_text for t in view.turns]}, pending={view.pending!r}"
     return None
 
 
-def one_fault(action: Action | None, scorer: Scorer, personas: dict[str, Persona], persona_id: str) -> str | None:
+def one_fault(
+    action: Action | None, scorer: Scorer, personas: dict[str, Persona], persona_id: str
+) -> str | None:
     with tempfile.TemporaryDirectory(prefix="rehearse-faults-") as tmp, ExitStack() as stack:
         folder = Path(tmp)
         if action is None:
@@ -143,7 +145,7 @@ def kill_embedded(rehearsal: Any, embedded: Any, persona_id: str, check: Check) 
     second = "Thank you for telling me. What would help you trust my updates again?"
     try:
         view = rehearsal.send(session_id, second, owner=OWNER)
-    except Exception as exc:  # noqa: BLE001
+    except Exception as exc:
         check.add(False, f"killed embedded server: next send failed: {type(exc).__name__}: {exc}")
         return
     texts = [t.user_text for t in view.turns]

@@ -17,6 +17,9 @@ from typing import Final
 
 from evals.reliability_app import AppProcess, Browser
 from evals.reliability_data import Count
+from sim.personas import load_personas
+
+PERSONA_IDS: Final = sorted(load_personas().personas)
 
 SENTENCES: Final = (
     "I want to understand what the missed deadline cost you",
@@ -56,7 +59,7 @@ def run_durability(turns_before_kill: int = 3) -> tuple[Count, Count]:
         app = AppProcess(db).start()
         try:
             browser = Browser(app.url)
-            browser.start(0)
+            browser.start(PERSONA_IDS[0])
             for n in range(turns_before_kill):
                 text = turn_text(tag, n)
                 shown, error = browser.send(text)
@@ -64,7 +67,7 @@ def run_durability(turns_before_kill: int = 3) -> tuple[Count, Count]:
                     resumed.add(True, f"turn {n} failed before the kill: {error}")
                 sent.append(text)
             in_flight = turn_text(tag, turns_before_kill)
-            job = browser.client.submit(browser.store, in_flight, api_name="/on_send")
+            job = browser.client.submit(browser.store, in_flight, api_name="/send")
             time.sleep(0.4)
         finally:
             app.kill()
@@ -77,7 +80,8 @@ def run_durability(turns_before_kill: int = 3) -> tuple[Count, Count]:
             for text in sent:
                 lost.add(text not in shown, f"completed turn missing after restart: {text!r}")
             extra = [t for t in shown if t not in sent and t != in_flight]
-            resumed.add(bool(extra) or len(shown) != len(set(shown)), f"unexpected turns after restart: {shown}")
+            twice = len(shown) != len(set(shown))
+            resumed.add(bool(extra) or twice, f"unexpected turns after restart: {shown}")
             follow = turn_text(tag, turns_before_kill + 1)
             after, error = reopened.send(follow)
             resumed.add(
@@ -88,19 +92,19 @@ def run_durability(turns_before_kill: int = 3) -> tuple[Count, Count]:
     return lost, resumed
 
 
-def run_many_users(sessions: int = 20, turns: int = 10, personas: int = 10) -> tuple[Count, Count, Count]:
+def run_many_users(sessions: int = 20, turns: int = 10) -> tuple[Count, Count, Count]:
     """N browsers at once against one app; returns (turns lost, turns duplicated, sessions crossed)."""
     lost = Count("turns lost under load")
     duplicated = Count("turns duplicated under load")
     crossed = Count("sessions crossed under load")
     lock = threading.Lock()
     started = time.monotonic()
-    with tempfile.TemporaryDirectory(prefix="rehearse-load-") as tmp, AppProcess(Path(tmp) / "app.sqlite") as app:
+    with tempfile.TemporaryDirectory(prefix="rehearse-load-") as tmp, AppProcess(Path(tmp) / "db") as app:
         tags = [f"s{i:02d}x{secrets.token_hex(3)}" for i in range(sessions)]
 
         def one(i: int) -> None:
             browser = Browser(app.url)
-            browser.start(i % personas)
+            browser.start(PERSONA_IDS[i % len(PERSONA_IDS)])
             sent: list[str] = []
             for n in range(turns):
                 text = turn_text(tags[i], n)
