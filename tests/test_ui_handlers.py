@@ -63,7 +63,7 @@ def test_send_shows_the_turn_at_once_then_reveals_the_reply(fake: FakeRehearsal)
     assert len(partial) >= 2 and all(p.endswith(h.TYPING) for p in partial[:-1])
     assert last.messages[-1]["content"] == "Reply number 1, with &lt;b&gt;markup&lt;/b&gt; the model made up."
     assert last.draft == "" and last.error is None
-    assert "✓ Say sorry and mean it" in last.panel and '<mark class="rh-good"' in last.panel
+    assert "✓ Apologize sincerely" in last.panel and '<mark class="rh-good"' in last.panel
     assert last.turn_choices == [("Turn 1: I'm sorry <script>x</script>", 0)]
 
 

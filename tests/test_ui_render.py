@@ -32,7 +32,7 @@ def test_highlight_marks_evidence_in_the_users_own_escaped_words() -> None:
     blame = text.index("was your call")
     html = render.highlight(scored(text, [(0, len("I <b>missed</b>"))], [(blame, len(text))]))
     assert html.startswith(
-        '<mark class="rh-good" title="Name it and own it">I &lt;b&gt;missed&lt;/b&gt;</mark>'
+        '<mark class="rh-good" title="Acknowledge the issue">I &lt;b&gt;missed&lt;/b&gt;</mark>'
     )
     assert '<mark class="rh-bad" title="Blame">was your call</mark>' in html
     assert re.sub(r"<[^>]+>", "", html).replace("&lt;", "<").replace("&gt;", ">") == text
@@ -47,7 +47,7 @@ def test_highlight_skips_overlapping_and_out_of_range_spans() -> None:
 
 def test_chips_name_detected_principles_and_anti_patterns() -> None:
     html = render.chips(scored("abc", [(0, 1)], [(1, 2)]))
-    assert "✓ Name it and own it" in html and "✗ Blame" in html
+    assert "✓ Acknowledge the issue" in html and "✗ Blame" in html
     assert "No principle detected" in render.chips(scored("abc", [], []))
 
 

@@ -3,6 +3,7 @@
 from collections.abc import Iterable, Sequence
 from html import escape
 
+from sim.engine.export import LABEL
 from sim.engine.state import Coaching, Mood, SessionView, TurnRecord
 from sim.scoring.rubric import load_rubric
 from sim.scoring.types import Span, TurnScore
@@ -16,7 +17,8 @@ OUTCOME_TEXT = {
 
 
 def principle_name(pid: PrincipleId) -> str:
-    return load_rubric().principle(pid).name
+    """The principle as the source article names it, the same words as in the Markdown export."""
+    return LABEL[pid]
 
 
 def anti_name(aid: AntiPatternId) -> str:
