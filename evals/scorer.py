@@ -33,10 +33,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def evaluate(examples: Sequence[Example], scores: Sequence[TurnScore], seconds: float) -> dict[str, Any]:
     """The whole report as plain data."""
-    gold_p = [set(ex.labels) for ex in examples]
-    pred_p = [set(s.detected) for s in scores]
-    gold_a = [set(ex.anti) for ex in examples]
-    pred_a = [set(s.anti) for s in scores]
+    gold_p: list[set[str]] = [set(ex.labels) for ex in examples]
+    pred_p: list[set[str]] = [set(s.detected) for s in scores]
+    gold_a: list[set[str]] = [set(ex.anti) for ex in examples]
+    pred_a: list[set[str]] = [set(s.anti) for s in scores]
     principles = label_stats(PRINCIPLES, gold_p, pred_p)
     anti = label_stats(ANTI_PATTERNS, gold_a, pred_a)
     pooled = micro(anti)

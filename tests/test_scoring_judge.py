@@ -78,3 +78,14 @@ def test_locate_only_exact_quotes() -> None:
     span = locate("Hi. I'm SORRY about Friday.", "sorry about friday")
     assert span is not None and span.text == "SORRY about Friday"
     assert locate("Hi.", "something else") is None
+
+
+def test_levels_at_the_top_level_are_accepted_but_must_be_complete() -> None:
+    flat = json.dumps(dict.fromkeys(PRINCIPLES, 0) | {"listen": 2})
+    assert parse_reply(flat).levels["listen"] == 2
+    try:
+        parse_reply('{"listen": 2}')
+    except ValueError:
+        pass
+    else:
+        raise AssertionError("a partial verdict must be rejected, not filled with zeros")

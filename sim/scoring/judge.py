@@ -44,12 +44,15 @@ class JudgeReply(BaseModel):
 
 
 def parse_reply(raw: str) -> JudgeReply:
-    """The JSON object inside the reply (code fences and chatter around it are ignored). Raises ValueError."""
+    """The verdict in the reply (fences, chatter ignored; levels may sit at the top). Else ValueError."""
     match = _OBJECT.search(raw)
     if match is None:
         raise ValueError("no JSON object in the reply")
     try:
-        return JudgeReply.model_validate(json.loads(match.group(0)))
+        data = json.loads(match.group(0))
+        if isinstance(data, dict) and "levels" not in data and any(p in data for p in PRINCIPLES):
+            data = {"levels": {p: data.pop(p) for p in PRINCIPLES if p in data}, **data}
+        return JudgeReply.model_validate(data)
     except json.JSONDecodeError as exc:
         raise ValueError(f"invalid JSON ({exc.msg})") from exc
     except ValidationError as exc:

@@ -115,7 +115,8 @@ CUES: Final[tuple[Cue, ...]] = (
         "role_tag",
         "injection",
         "injection",
-        r"(?:(?:^[ \t]*|(?<=[.!?,;] )|(?<=[.!?,;]))(?:system|assistant|user|developer)\s*:|<\|?\s*(?:system|assistant|user|im_start|im_end)"
+        r"(?:(?:^[ \t]*|(?<=[.!?,;] )|(?<=[.!?,;]))(?:system|assistant|user|developer)\s*:|"
+        r"<\|?\s*(?:system|assistant|user|im_start|im_end)"
         r"\s*\|?>|\[/?INST\]|###\s*(?:instruction|system))",
     ),
     _cue(
