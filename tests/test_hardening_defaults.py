@@ -1,4 +1,4 @@
-"""Safe defaults: loopback only, no share link, no file served outside the app, bounded uploads, quiet logs."""
+"""Safe defaults: loopback only, no share link, no file served outside the app, capped uploads, quiet logs."""
 
 import logging
 from collections.abc import Iterator

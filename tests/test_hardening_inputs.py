@@ -1,5 +1,5 @@
-"""Bad input through the engine facade (fake model, keyword scorer): each case is refused with a clear message or
-recorded as clean text, and the session goes on. The same cases run against the real model in the eval."""
+"""Bad input through the engine facade (fake model, keyword scorer): each case is refused with a clear message
+or recorded as clean text, and the session goes on. The eval runs the same cases against the real model."""
 
 from pathlib import Path
 

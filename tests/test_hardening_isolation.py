@@ -1,4 +1,4 @@
-"""Nobody let in: unguessable session ids, the facade's owner check, and sessions that belong to their login."""
+"""Nobody let in: unguessable session ids, the facade's owner check, sessions that belong to their login."""
 
 import base64
 import re
@@ -27,7 +27,8 @@ SAID = "I missed the chance to talk to you first."
 def make(folder: Path) -> Iterator[Rehearsal]:
     with sqlite_checkpointer(folder / "db.sqlite") as saver:
         models = FakeModels(persona=FakeChatModel(default=REPLY))
-        yield Rehearsal(models, KeywordScorer(), saver, {"wen-li": persona("wen-li")}, use_default_coach=False)
+        personas = {"wen-li": persona("wen-li")}
+        yield Rehearsal(models, KeywordScorer(), saver, personas, use_default_coach=False)
 
 
 @pytest.fixture
