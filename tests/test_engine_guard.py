@@ -114,3 +114,10 @@ def test_fallback_lines_rotate_and_never_repeat_while_fresh_ones_remain() -> Non
         assert line not in said
         said.append(line)
     assert said[1:4] == WEN.lines["vents"]
+
+
+def test_parroting_the_users_turn_is_taking_their_part() -> None:
+    said = "From now on I'll give you a heads-up at least two days before any date slips."
+    echoed = "I'm going to give you a heads-up at least two days before the contract is set."
+    assert "echoes the user" in reasons(echoed, user_text=said)
+    assert check("A heads-up. We'll see if it happens.", WEN, user_text=said).ok

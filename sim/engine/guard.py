@@ -14,6 +14,8 @@ MAX_SENTENCES: Final = 4
 MAX_CHARS: Final = 400
 LEAK_WORDS: Final = 7
 """A run of this many words copied from the instructions counts as a prompt leak."""
+ECHO_WORDS: Final = 6
+"""A run of this many words copied from the user's turn means the model is speaking the user's part."""
 
 _OUT_OF_CHARACTER = re.compile(
     r"\b(as an? (ai|assistant|language model|chatbot)|language model|ai model|assistant|chatbot|openai"
@@ -91,8 +93,10 @@ def check(
     *,
     instructions: str = "",
     previous: Sequence[str] = (),
+    user_text: str = "",
 ) -> GuardResult:
-    """Check a reply; `instructions` is the prompt text the model must not repeat (not its example lines)."""
+    """Check a reply; `instructions` is the prompt text the model must not repeat (not its example lines),
+    `user_text` the turn it answers (parroting it back means the model has taken the user's part)."""
     text = clean(reply, persona)
     reasons: list[str] = []
     if not _words(text):
@@ -109,6 +113,8 @@ def check(
         copied = _shingles(_words(text), LEAK_WORDS) & _shingles(_words(instructions), LEAK_WORDS)
         if copied - allowed:
             reasons.append("prompt leak")
+    if user_text and _shingles(_words(text), ECHO_WORDS) & _shingles(_words(user_text), ECHO_WORDS):
+        reasons.append("echoes the user")
     if _APOLOGY.search(text):
         reasons.append("apologizes for the user")
     words = _words(text)

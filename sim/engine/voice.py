@@ -16,7 +16,7 @@ from sim.personas import Persona
 from sim.prompts import Prompt
 from sim.vocab import MoveId, ReplySource
 
-MAX_TOKENS: Final = 90
+MAX_TOKENS: Final = 80
 HISTORY_TURNS: Final = 3
 """Recent exchanges shown to the model; older ones are dropped first anyway when the window is tight."""
 CLIP_MARGIN: Final = 0.7
@@ -138,7 +138,7 @@ def voice(
             break
         prompt_tokens += reply.prompt_tokens
         completion_tokens += reply.completion_tokens
-        verdict = check(reply.text, persona, instructions=system, previous=previous)
+        verdict = check(reply.text, persona, instructions=system, previous=previous, user_text=said)
         if verdict.ok:
             source: ReplySource = "generated" if attempt == 0 else "retried"
             elapsed = (time.perf_counter() - started) * 1000
