@@ -13,9 +13,13 @@ import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import httpx
 import pytest
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Page
 
 pytestmark = [pytest.mark.browser, pytest.mark.integration]
 
@@ -74,7 +78,7 @@ def app_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         log.close()
 
 
-def wait_for_reply(page, turns_done: int) -> None:  # type: ignore[no-untyped-def]
+def wait_for_reply(page: "Page", turns_done: int) -> None:
     page.wait_for_function(
         """(n) => {
             const bots = document.querySelectorAll('#chat .message-row.bot-row, #chat [data-testid="bot"]');
