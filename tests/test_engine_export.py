@@ -38,6 +38,8 @@ def test_markdown_has_each_turn_with_evidence_feedback_and_mood() -> None:
     assert "- Trust curve: 25, " in text
     assert "### Action plan" in text and "- [ ] " in text
     assert "Turn 5, blame" in text
+    assert "- Turn 1, solutions before acknowledging; solutions before listening" in text
+    assert "“I will fix it from now on.”" in text
 
 
 def test_markup_in_user_text_stays_literal() -> None:
@@ -47,3 +49,8 @@ def test_markup_in_user_text_stays_literal() -> None:
     assert "<script>" not in text and "**bold**" not in text and "[link](http" not in text
     assert escape(hostile) in text
     assert "\\<script\\>" in text
+
+
+def test_a_turn_cannot_start_a_heading_or_a_list_in_the_transcript() -> None:
+    text = to_markdown(played(["# Heading?\n- a list\n1. numbered"]))
+    assert "> \\# Heading?\n> \\- a list\n> 1\\. numbered" in text

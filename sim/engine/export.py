@@ -11,7 +11,8 @@ from sim.engine.state import SessionView, TurnRecord
 from sim.scoring.types import TurnScore
 from sim.vocab import DETECTED_AT, PRINCIPLES, AntiPatternId, PrincipleId
 
-_SPECIAL = re.compile(r"([\\`*_{}\[\]<>()#+\-!|~])")
+_SPECIAL = re.compile(r"([\\`*_\[\]<>|~])")
+_LINE_START = re.compile(r"^(\s*)([#>+\-=]|\d+[.)])", re.MULTILINE)
 PLAN_PRINCIPLES: tuple[PrincipleId, ...] = (
     "propose_solutions",
     "set_expectations",
@@ -33,8 +34,14 @@ LABEL: dict[PrincipleId, str] = {
 
 
 def escape(text: str) -> str:
-    """Markdown-literal text: special characters backslash-escaped, HTML cannot render."""
-    return _SPECIAL.sub(r"\\\1", text)
+    """Markdown-literal text: emphasis, code, links and HTML escaped; no line can start a heading or list."""
+    escaped = _SPECIAL.sub(r"\\\1", text)
+    return _LINE_START.sub(_guard_line_start, escaped)
+
+
+def _guard_line_start(match: re.Match[str]) -> str:
+    lead, mark = match.group(1), match.group(2)
+    return f"{lead}{mark[:-1]}\\{mark[-1]}" if mark[0].isdigit() else f"{lead}\\{mark}"
 
 
 def quote(text: str) -> str:
@@ -120,7 +127,11 @@ def _summary(view: SessionView) -> list[str]:
     for turn in turns:
         for anti in dict.fromkeys(turn.score.anti):
             out.append(f"- Turn {turn.index + 1}, {anti}: {inline(anti_evidence(turn.score, anti))}")
-        out += [f"- Turn {turn.index + 1}: {escape(s)}" for s in turn.feedback if " before " in s]
+        rushed = [s.split(":")[0] for s in turn.feedback if " before " in s.split(":")[0]]
+        if rushed:
+            out.append(
+                f"- Turn {turn.index + 1}, {escape('; '.join(rushed)).lower()}: {inline(turn.user_text)}"
+            )
     missing = [LABEL[p] for p in PRINCIPLES if all(t.score.level(p) < DETECTED_AT for t in turns)]
     if missing:
         out.append("- Not shown yet: " + ", ".join(missing) + ".")

@@ -104,5 +104,5 @@ def turn_feedback(
         out.append("Stalled: the turn limit came before the repair.")
     delta = mood_after.trust - mood_before.trust
     if delta:
-        out.append(f"Trust {mood_before.trust} -> {mood_after.trust} ({delta:+d}).")
+        out.append(f"Trust {mood_before.trust} → {mood_after.trust} ({delta:+d}).")
     return out
