@@ -7,6 +7,7 @@ resisted (real embedded model, real scorer), every fault survived, no turn lost,
 import argparse
 import json
 import os
+import sys
 import tempfile
 import time
 from collections.abc import Callable
@@ -48,8 +49,10 @@ def in_process(sections: set[str], rows: list[Row], details: dict[str, Any]) -> 
         scorer = load_scorer(settings, judge=models.judge)
         rehearsal = Rehearsal(models, scorer, saver, personas, settings=settings)
         if "inputs" in sections:
+            say("bad inputs, through the engine with the real model")
             rows.append(timed(lambda: run_bad_inputs(rehearsal, first, bad_inputs())))
         if "injections" in sections:
+            say("prompt injections, real model and scorer")
             began = time.monotonic()
             found = run_injections(rehearsal, models.persona, list(personas.values()), injections())
             for row in (found.resisted, found.scorer, found.persona):
@@ -57,11 +60,16 @@ def in_process(sections: set[str], rows: list[Row], details: dict[str, Any]) -> 
                 rows.append(row)
             details["injections"] = found.cases
         if "faults" in sections:
+            say("model faults: scripted server, then SIGKILL of the embedded server")
             began = time.monotonic()
             faults = run_faults(scorer, personas, first)
             kill_embedded(rehearsal, models.embedded, first, faults)
             faults.seconds = time.monotonic() - began
             rows.append(faults)
+
+
+def say(text: str) -> None:
+    print(f"reliability: {text}", file=sys.stderr, flush=True)
 
 
 def timed(run: Callable[[], Row]) -> Row:
@@ -75,8 +83,10 @@ def in_app(sections: set[str], rows: list[Row], sessions: int, turns: int) -> No
     from evals.reliability_load import run_durability, run_many_users
 
     if "durability" in sections:
+        say("kill -9 of the app mid-turn, restart on the same SQLite file")
         rows.extend(run_durability())
     if "load" in sections:
+        say(f"{sessions} browsers at once, {turns} turns each, through gradio_client")
         rows.extend(run_many_users(sessions, turns))
 
 
@@ -96,6 +106,8 @@ def table(rows: list[Row]) -> str:
         for line in [head, *body]
     ]
     lines.insert(1, "  ".join("-" * w for w in widths))
+    notes = dict.fromkeys(row.note for row in rows if row.note)
+    lines.extend(f"note: {note}" for note in notes)
     for row in rows:
         lines.extend(f"  {row.name.strip()}: {failure}" for failure in row.failures[:8])
     return "\n".join(lines)
@@ -106,7 +118,8 @@ def as_json(rows: list[Row], details: dict[str, Any]) -> str:
     for row in rows:
         tried, good, need, status = cells(row)
         out.append({"check": row.name.strip(), "tried": tried, "result": good, "need": need,
-                    "ok": status == "ok", "seconds": round(row.seconds, 1), "failures": row.failures})
+                    "ok": status == "ok", "seconds": round(row.seconds, 1), "note": row.note,
+                    "failures": row.failures})
     return json.dumps({"ok": all(r.ok for r in rows), "rows": out, **details}, indent=2, ensure_ascii=False)
 
 

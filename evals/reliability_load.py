@@ -37,6 +37,10 @@ SENTENCES: Final = (
 )
 
 
+LOAD_MAX_TOKENS: Final = 40
+"""REHEARSE_EMBEDDED_MAX_TOKENS for the load run: ~200 turns stay within a few minutes on 2 cores."""
+
+
 def turn_text(tag: str, n: int) -> str:
     """A unique, plain turn: a sentence a user might say, with a tag naming its session and number."""
     return f"{SENTENCES[n % len(SENTENCES)]}. Note {tag} {n}"
@@ -88,6 +92,8 @@ def run_durability(turns_before_kill: int = 3) -> tuple[Count, Count]:
                 bool(error) or after[-1:] != [follow] or after[: len(sent)] != sent,
                 f"the session did not go on after restart: error={error!r}, turns={after}",
             )
+            logs = "".join(app.output + again.output)
+            resumed.add(tag in logs, "the app's log holds conversation text")
     lost.seconds = resumed.seconds = time.monotonic() - started
     return lost, resumed
 
@@ -99,7 +105,8 @@ def run_many_users(sessions: int = 20, turns: int = 10) -> tuple[Count, Count, C
     crossed = Count("sessions crossed under load")
     lock = threading.Lock()
     started = time.monotonic()
-    with tempfile.TemporaryDirectory(prefix="rehearse-load-") as tmp, AppProcess(Path(tmp) / "db") as app:
+    cap = {"REHEARSE_EMBEDDED_MAX_TOKENS": str(LOAD_MAX_TOKENS)}
+    with tempfile.TemporaryDirectory(prefix="rehearse-load-") as tmp, AppProcess(Path(tmp) / "d", cap) as app:
         tags = [f"s{i:02d}x{secrets.token_hex(3)}" for i in range(sessions)]
 
         def one(i: int) -> None:
@@ -124,7 +131,7 @@ def run_many_users(sessions: int = 20, turns: int = 10) -> tuple[Count, Count, C
                         lost.add(True, f"a session failed: {type(exc).__name__}: {exc}")
     for count in (lost, duplicated, crossed):
         count.seconds = time.monotonic() - started
-        count.note = f"{sessions} sessions x {turns} turns"
+        count.note = f"{sessions} sessions x {turns} turns, replies capped at {LOAD_MAX_TOKENS} tokens"
     return lost, duplicated, crossed
 
 
