@@ -103,14 +103,19 @@ def test_the_coach_runs_after_the_reply() -> None:
     class Found:
         principle, tip, better_reply = "listen", "Ask for their side.", "What was it like for you?"
 
-    def coach(score: Any, phase: Any, who: Any, scorer: Any, model: Any = None) -> Found:
-        calls.append((score.text, phase, who.id, model))
+    def coach(score: Any, phase: Any, who: Any, scorer: Any, model: Any = None, shown: Any = ()) -> Found:
+        calls.append((score.text, phase, who.id, model, tuple(shown)))
         return Found()
 
     rehearsal, models = make(coach_fn=coach)
-    models.persona.enqueue(GOOD)
-    view = rehearsal.send(rehearsal.start("wen-li").id, "I missed it.")
-    assert calls == [("I missed it.", "listen", "wen-li", models.coach)]
+    models.persona.enqueue(GOOD, "Fine. Since you ask, it was a long week.")
+    session = rehearsal.start("wen-li").id
+    rehearsal.send(session, "I missed it.")
+    view = rehearsal.send(session, "What is your side?")
+    assert calls == [
+        ("I missed it.", "listen", "wen-li", models.coach, ()),
+        ("What is your side?", "empathize", "wen-li", models.coach, ("acknowledge",)),
+    ]
     assert view.turns[0].coaching is not None and view.turns[0].coaching.better_reply == Found.better_reply
 
 
@@ -195,3 +200,12 @@ def test_the_prompt_fits_the_window_by_dropping_the_oldest_turns() -> None:
     assert messages[0]["content"] == "card" and messages[-1]["content"] == "now"
     assert count_message_tokens(messages) <= 400
     assert all("turn 0" not in m["content"] for m in messages)
+
+
+def test_the_real_coach_is_used_by_default() -> None:
+    rehearsal, models = make(use_default_coach=True)
+    models.persona.enqueue(GOOD)
+    view = rehearsal.send(rehearsal.start("wen-li").id, "I missed the meeting.")
+    coaching = view.turns[0].coaching
+    assert coaching is not None and coaching.principle == "listen" and coaching.tip
+    assert models.coach.history, "the coach model was asked for a rewrite"

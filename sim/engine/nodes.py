@@ -169,6 +169,13 @@ class Nodes:
                 self.persona(state),
                 self.scorer,
                 model=self.coach_model,
+                shown=sorted(
+                    {
+                        p
+                        for t in state.get("turns") or []
+                        for p in TurnScore.model_validate(t["score"]).detected
+                    }
+                ),
             )
         except ModelError:
             found = None
