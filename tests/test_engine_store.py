@@ -14,6 +14,7 @@ from sim.config import Settings
 from sim.engine.session import InputError, Rehearsal
 from sim.engine.store import open_checkpointer, sqlite_checkpointer
 from tests.engine_fakes import CAREFUL, FakeModels, KeywordScorer, persona
+from tests.test_postgres_store import pg_url  # noqa: F401 (fixture)
 
 pytestmark = pytest.mark.integration
 REPLY = "You said it in front of Michael, and that is what stays with me."
@@ -116,3 +117,21 @@ def test_many_sessions_at_once(tmp_path: Path) -> None:
             assert list(pool.map(play, range(8))) == [3] * 8
         summary = r.list_sessions("user3")
         assert len(summary) == 1 and summary[0].turns == 3 and summary[0].score == 50.0
+
+
+@pytest.mark.postgres
+def test_forks_and_the_session_list_in_postgresql(pg_url: str) -> None:  # noqa: F811
+    settings = Settings(_env_file=None, database_url=pg_url)  # type: ignore[call-arg]
+    with open_checkpointer(settings) as saver:
+        r = rehearsal(saver)
+        session = r.start("wen-li", owner="pg").id
+        for text in CAREFUL[:2]:
+            r.send(session, text, owner="pg")
+        branch = r.retry_from(session, 1, owner="pg")
+        assert r.branches(session) == [branch.id]
+        rows = {s.id: s for s in r.list_sessions("pg")}
+        assert set(rows) == {session, branch.id}
+        assert rows[branch.id].branch_of == (session, 1) and rows[session].turns == 2
+        forked = r.view(branch.id, owner="pg")
+    with open_checkpointer(settings) as saver:
+        assert rehearsal(saver).view(branch.id, owner="pg") == forked
