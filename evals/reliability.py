@@ -84,10 +84,20 @@ def in_app(sections: set[str], rows: list[Row], sessions: int, turns: int) -> No
 
     if "durability" in sections:
         say("kill -9 of the app mid-turn, restart on the same SQLite file")
-        rows.extend(run_durability())
+        rows.extend(guarded("kill -9 and restart", run_durability))
     if "load" in sections:
         say(f"{sessions} browsers at once, {turns} turns each, through gradio_client")
-        rows.extend(run_many_users(sessions, turns))
+        rows.extend(guarded("many users at once", lambda: run_many_users(sessions, turns)))
+
+
+def guarded(name: str, run: Callable[[], tuple[Row, ...]]) -> tuple[Row, ...]:
+    """The section's rows, or one failed row saying why it could not run."""
+    try:
+        return run()
+    except Exception as exc:
+        failed = Count(f"{name}: could not run")
+        failed.add(True, f"{type(exc).__name__}: {exc}")
+        return (failed,)
 
 
 def cells(row: Row) -> tuple[str, str, str, str]:
