@@ -27,6 +27,9 @@ MODEL_ALIAS = "smollm2-135m"
 READY_TIMEOUT = 90.0
 STOP_GRACE = 5.0
 LOG_TAIL_CHARS = 2000
+CACHE_BYTES = 256 << 20
+"""The prompt cache's budget. llama-cpp-python counts only the llama.cpp state against it, not the ~100 MB
+of logits kept with each entry, so its 2 GiB default grows the server past 6 GB under many sessions."""
 _PR_SET_PDEATHSIG = 1
 
 
@@ -140,6 +143,7 @@ class EmbeddedServer:
             "--n_ctx", str(self.n_ctx),
             "--n_threads", str(self.n_threads),
             "--cache", "True",
+            "--cache_size", str(CACHE_BYTES),
             "--interrupt_requests", "False",
         ]  # fmt: skip
 
