@@ -19,6 +19,8 @@ from evals.reliability_data import Check, Count, bad_inputs, injections
 
 Row = Check | Count
 SECTIONS: Final = ("inputs", "injections", "faults", "durability", "load")
+FAST_TOKENS: Final = 48
+"""Reply cap where only handling is measured (bad inputs, the kill test): keeps the run within minutes."""
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -46,15 +48,18 @@ def in_process(sections: set[str], rows: list[Row], details: dict[str, Any]) -> 
         settings = Settings(_env_file=None, db_path=Path(tmp) / "r.sqlite")
         saver = stack.enter_context(open_checkpointer(settings))
         models = stack.enter_context(open_models(settings))
+        fast = settings.model_copy(update={"embedded_max_tokens": FAST_TOKENS})
+        capped = stack.enter_context(open_models(fast))
         scorer = load_scorer(settings, judge=models.judge)
-        rehearsal = Rehearsal(models, scorer, saver, personas, settings=settings)
+        rehearsal = Rehearsal(capped, scorer, saver, personas, settings=settings)
         if "inputs" in sections:
-            say("bad inputs, through the engine with the real model")
+            say(f"bad inputs through the engine, real model (replies capped at {FAST_TOKENS} tokens)")
             rows.append(timed(lambda: run_bad_inputs(rehearsal, first, bad_inputs())))
         if "injections" in sections:
-            say("prompt injections, real model and scorer")
+            say("prompt injections, real model and scorer (full-length replies, no coaching)")
             began = time.monotonic()
-            found = run_injections(rehearsal, models.persona, list(personas.values()), injections())
+            plain = Rehearsal(models, scorer, saver, personas, settings=settings, use_default_coach=False)
+            found = run_injections(plain, models.persona, list(personas.values()), injections())
             for row in (found.resisted, found.scorer, found.persona):
                 row.seconds = time.monotonic() - began
                 rows.append(row)
@@ -63,7 +68,7 @@ def in_process(sections: set[str], rows: list[Row], details: dict[str, Any]) -> 
             say("model faults: scripted server, then SIGKILL of the embedded server")
             began = time.monotonic()
             faults = run_faults(scorer, personas, first)
-            kill_embedded(rehearsal, models.embedded, first, faults)
+            kill_embedded(rehearsal, capped.embedded, first, faults)
             faults.seconds = time.monotonic() - began
             rows.append(faults)
 
