@@ -9,9 +9,9 @@
 import secrets
 import sqlite3
 import tempfile
-import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Final
 
@@ -99,11 +99,13 @@ def run_durability(turns_before_kill: int = 3) -> tuple[Count, Count]:
 
 
 def run_many_users(sessions: int = 20, turns: int = 10) -> tuple[Count, Count, Count]:
-    """N browsers at once against one app; returns (turns lost, turns duplicated, sessions crossed)."""
-    lost = Count("turns lost under load")
-    duplicated = Count("turns duplicated under load")
-    crossed = Count("sessions crossed under load")
-    lock = threading.Lock()
+    """N browsers at once against one app; returns (turns lost, turns duplicated, sessions crossed).
+
+    A turn counts as lost when any page view after it was sent lacks it; a session counts as crossed
+    when any of its page views shows a turn it did not send.
+    """
+    seen = [Seen() for _ in range(sessions)]
+    failures: list[str] = []
     started = time.monotonic()
     cap = {"REHEARSE_EMBEDDED_MAX_TOKENS": str(LOAD_MAX_TOKENS)}
     with tempfile.TemporaryDirectory(prefix="rehearse-load-") as tmp, AppProcess(Path(tmp) / "d", cap) as app:
@@ -112,41 +114,51 @@ def run_many_users(sessions: int = 20, turns: int = 10) -> tuple[Count, Count, C
         def one(i: int) -> None:
             browser = Browser(app.url)
             browser.start(PERSONA_IDS[i % len(PERSONA_IDS)])
-            sent: list[str] = []
             for n in range(turns):
                 text = turn_text(tags[i], n)
                 shown, error = browser.send(text)
                 if error and text not in shown:
                     shown, error = browser.send(text)
-                sent.append(text)
-                record(lock, i, n, sent, shown, error, tags, lost, duplicated, crossed)
-            final = browser.load()
-            record(lock, i, turns, sent, final, "", tags, lost, duplicated, crossed)
+                seen[i].sent.append(text)
+                seen[i].look(shown, tags[i], f"after turn {n} (error {error!r})")
+            seen[i].look(browser.load(), tags[i], "after a reload")
 
         with ThreadPoolExecutor(max_workers=sessions) as pool:
-            for future in [pool.submit(one, i) for i in range(sessions)]:
+            for i, future in enumerate([pool.submit(one, i) for i in range(sessions)]):
                 exc = future.exception()
                 if exc is not None:
-                    with lock:
-                        lost.add(True, f"a session failed: {type(exc).__name__}: {exc}")
+                    failures.append(f"session {i} failed: {type(exc).__name__}: {exc}")
+    lost = Count("turns lost under load")
+    duplicated = Count("turns duplicated under load")
+    crossed = Count("sessions crossed under load")
+    for i, s in enumerate(seen):
+        for text in s.sent:
+            lost.add(text in s.missing, f"session {i}: {text!r} missing {s.missing.get(text, '')}")
+            duplicated.add(text in s.repeated, f"session {i}: {text!r} shown twice")
+        crossed.add(bool(s.foreign), f"session {i} showed {s.foreign[:3]}")
+    for text in failures:
+        lost.add(True, text)
     for count in (lost, duplicated, crossed):
         count.seconds = time.monotonic() - started
         count.note = f"{sessions} sessions x {turns} turns, replies capped at {LOAD_MAX_TOKENS} tokens"
     return lost, duplicated, crossed
 
 
-def record(
-    lock: threading.Lock, i: int, n: int, sent: list[str], shown: list[str], error: str, tags: list[str],
-    lost: Count, duplicated: Count, crossed: Count,
-) -> None:
-    """Compare what session i's page shows with what it sent, after its n-th turn."""
-    own = tags[i]
-    others = [t for t in tags if t != own]
-    with lock:
-        missing = [t for t in sent if t not in shown]
-        lost.add(bool(missing), f"session {i} after turn {n}: missing {missing} (error {error!r})")
-        dupes = len(shown) != len(set(shown))
-        duplicated.add(dupes, f"session {i} after turn {n}: shows {shown}")
-        foreign = [t for t in shown if own not in t or any(o in t for o in others)]
-        crossed.add(bool(foreign), f"session {i} after turn {n}: shows turns of others {foreign}")
+@dataclass
+class Seen:
+    """What one browser sent and what went wrong in the pages it saw."""
 
+    sent: list[str] = field(default_factory=list)
+    missing: dict[str, str] = field(default_factory=dict)
+    repeated: set[str] = field(default_factory=set)
+    foreign: list[str] = field(default_factory=list)
+
+    def look(self, shown: list[str], tag: str, when: str) -> None:
+        """Compare one page view with everything sent so far: exactly those turns, in order, once each."""
+        for text in self.sent:
+            if text not in shown:
+                self.missing.setdefault(text, when)
+        self.repeated |= {t for t in shown if shown.count(t) > 1}
+        self.foreign += [t for t in shown if t not in self.sent or tag not in t]
+        if not self.missing and not self.foreign and shown != self.sent:
+            self.missing.setdefault(self.sent[-1], f"{when}: out of order {shown}")
