@@ -95,6 +95,18 @@ def test_uploads_past_the_limit_are_refused(served: Served) -> None:
     assert small.status_code == 200
 
 
+def test_a_turn_past_max_chars_gets_a_message_naming_the_limit(tmp_path: Path) -> None:
+    with sqlite_checkpointer(tmp_path / "db.sqlite") as saver:
+        models = FakeModels(persona=FakeChatModel(default=REPLY))
+        settings = Settings(_env_file=None, max_chars=20_000)
+        rehearsal = Rehearsal(models, KeywordScorer(), saver, {"wen-li": persona("wen-li")},
+                              settings=settings, use_default_coach=False)
+        store, _ = h.start(rehearsal, h.Store(owner="big"), "wen-li", None)
+        refused = list(h.send(rehearsal, store, "x" * 20_001, reveal_delay=0))[-1]
+        assert refused.error and "20000" in refused.error and not refused.retry_send
+        assert rehearsal.view(str(store.current), owner="big").turns == []
+
+
 def test_logs_carry_no_conversation_text(
     tmp_path: Path, caplog: pytest.LogCaptureFixture, capfd: pytest.CaptureFixture[str]
 ) -> None:
