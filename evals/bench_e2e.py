@@ -11,6 +11,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable, Sequence
+from contextlib import nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -20,6 +21,7 @@ import openai
 from evals.bench_stats import summarize
 from sim.config import Settings
 from sim.llm.backend import Models, open_models
+from sim.llm.embedded import EmbeddedServer
 from sim.llm.protocol import ChatMessage, ChatModel, Completion
 
 TURNS_FILE = Path(__file__).parent / "data" / "bench_turns.json"
@@ -94,6 +96,16 @@ class Floor:
         return {"full_ms": full * 1000, "first_token_ms": (first or full) * 1000, "completion_tokens": tokens}
 
 
+class ColdServer(EmbeddedServer):
+    """The app's embedded server command with llama.cpp's prompt cache off: a floor that re-reads the
+    whole prompt, as the app's server must when the prompt changes near its start."""
+
+    def command(self) -> list[str]:
+        cmd = super().command()
+        cmd[cmd.index("--cache") + 1] = "False"
+        return cmd
+
+
 def load_turns(path: Path = TURNS_FILE) -> tuple[list[str], list[str]]:
     data = json.loads(path.read_text(encoding="utf-8"))
     personas, turns = data.get("personas"), data.get("turns")
@@ -102,7 +114,9 @@ def load_turns(path: Path = TURNS_FILE) -> tuple[list[str], list[str]]:
     return list(personas), list(turns)
 
 
-def _turn_row(view: Any, wall_ms: float, floor: dict[str, float] | None) -> dict[str, Any]:
+def _turn_row(
+    view: Any, wall_ms: float, warm: dict[str, float] | None, cold: dict[str, float] | None
+) -> dict[str, Any]:
     turn = view.turns[-1]
     t = turn.timings
     row = {
@@ -118,9 +132,13 @@ def _turn_row(view: Any, wall_ms: float, floor: dict[str, float] | None) -> dict
         "completion_tokens": turn.completion_tokens,
         "reply_source": turn.reply_source,
     }
-    if floor is not None:
-        row.update({f"floor_{k}": v for k, v in floor.items()})
-        row["ratio_to_floor"] = wall_ms / floor["full_ms"] if floor["full_ms"] else None
+    for name, floor in (("warm", warm), ("cold", cold)):
+        if floor is not None:
+            row.update({f"floor_{name}_{k}": v for k, v in floor.items()})
+            row[f"ratio_to_{name}_floor"] = wall_ms / floor["full_ms"] if floor["full_ms"] else None
+    cold_or_warm = cold or warm
+    if cold_or_warm is not None:
+        row["ratio_to_floor"] = wall_ms / cold_or_warm["full_ms"] if cold_or_warm["full_ms"] else None
     return row
 
 
@@ -146,7 +164,13 @@ def run_turns(
     base_url = getattr(models.persona, "base_url", None)
     floor = Floor(base_url, _api_key(settings), models.persona.name) if base_url else None
     rows: list[dict[str, Any]] = []
-    with tempfile.TemporaryDirectory() as folder, sqlite_checkpointer(Path(folder) / "b.sqlite") as saver:
+    cold_server = ColdServer(n_ctx=settings.embedded_ctx) if models.embedded is not None else None
+    with (
+        tempfile.TemporaryDirectory() as folder,
+        sqlite_checkpointer(Path(folder) / "b.sqlite") as saver,
+        cold_server or nullcontext() as cold_running,
+    ):
+        cold = Floor(cold_running.base_url, None, cold_running.model) if cold_running is not None else None
         rehearsal = Rehearsal(wrapped, scorer, saver, personas)
         for _ in range(warmup):
             rehearsal.send(rehearsal.start(persona_ids[0]).id, texts[0])
@@ -159,15 +183,18 @@ def run_turns(
                     view = rehearsal.send(session, text)
                     wall_ms = (time.monotonic() - began) * 1000
                     calls = recorder.calls[seen:]
-                    measured = floor.measure(calls[0]) if floor is not None and calls else None
-                    rows.append(_turn_row(view, wall_ms, measured))
+                    warm = floor.measure(calls[0]) if floor is not None and calls else None
+                    fresh = cold.measure(calls[0]) if cold is not None and calls else None
+                    rows.append(_turn_row(view, wall_ms, warm, fresh))
                     _progress(rows[-1])
                     if view.outcome is not None:
                         break
-    keys = ("wall_ms", "score_ms", "graph_ms", "first_token_ms", "reply_ms", "coach_ms", "floor_full_ms",
-            "floor_first_token_ms", "prompt_tokens", "completion_tokens")  # fmt: skip
+    keys = ("wall_ms", "score_ms", "graph_ms", "first_token_ms", "reply_ms", "coach_ms",
+            "floor_cold_full_ms", "floor_cold_first_token_ms", "floor_warm_full_ms",
+            "floor_warm_first_token_ms", "prompt_tokens", "completion_tokens")  # fmt: skip
     out: dict[str, Any] = {k: _stats(rows, k) for k in keys}
-    out["ratio_to_floor"] = _stats(rows, "ratio_to_floor", digits=2)
+    for key in ("ratio_to_floor", "ratio_to_cold_floor", "ratio_to_warm_floor"):
+        out[key] = _stats(rows, key, digits=2)
     out["reply_sources"] = {
         s: sum(r["reply_source"] == s for r in rows) for s in ("generated", "retried", "fallback")
     }
@@ -177,11 +204,11 @@ def run_turns(
 
 
 def _progress(row: dict[str, Any]) -> None:
-    floor = row.get("floor_full_ms")
+    floors = {k: round(row[f"floor_{k}_full_ms"]) for k in ("cold", "warm") if f"floor_{k}_full_ms" in row}
     print(
         f"bench: {row['persona']} turn {row['index'] + 1}: {row['wall_ms']:.0f} ms "
         f"(score {row['score_ms']:.0f}, reply {row['reply_ms']:.0f}, coach {row['coach_ms']:.0f}, "
-        f"floor {floor if floor is None else round(floor)}) {row['reply_source']}",
+        f"floors {floors}) {row['reply_source']}",
         file=sys.stderr,
         flush=True,
     )

@@ -100,7 +100,9 @@ def table(report: dict[str, Any]) -> str:
     for key, label in (("score_ms", "scoring inside a turn"), ("graph_ms", "graph overhead"),
                        ("first_token_ms", "first token"), ("reply_ms", "full reply (model)"),
                        ("coach_ms", "coaching rewrite"), ("wall_ms", "whole turn (in process)"),
-                       ("floor_full_ms", "bare-model floor"), ("completion_tokens", "completion tokens"),
+                       ("floor_cold_full_ms", "bare-model floor, prompt not cached"),
+                       ("floor_warm_full_ms", "bare-model floor, prompt cached"),
+                       ("completion_tokens", "completion tokens"),
                        ("prompt_tokens", "prompt tokens")):  # fmt: skip
         stats = turns.get(key) or {}
         rows.append(f"| {label}, p50 / p95 | {_fmt(stats.get('p50'))} / {_fmt(stats.get('p95'))} | | |")
