@@ -15,7 +15,9 @@ DEFAULT_DATA = Path(__file__).resolve().parent / "data" / "train.jsonl"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--data", type=Path, default=DEFAULT_DATA, help="training JSONL (default: %(default)s)")
+    parser.add_argument(
+        "--data", type=Path, default=DEFAULT_DATA, help="training JSONL (default: %(default)s)"
+    )
     parser.add_argument("--out", type=Path, default=MODEL_PATH, help="classifier file (default: %(default)s)")
     parser.add_argument("--seed", type=int, default=0, help="random seed for folds and solvers")
 
@@ -34,9 +36,19 @@ def main(args: argparse.Namespace) -> int:
     load_started = time.perf_counter()
     load_classifier(args.out)
     load_ms = (time.perf_counter() - load_started) * 1000
-    print(json.dumps({
-        "examples": len(examples), "C": fit.classifier.meta["C"], "cv_macro_f1_all_labels": fit.cv_macro_f1,
-        "cv_f1": fit.cv_f1, "file": str(args.out), "bytes": size, "load_ms": round(load_ms, 1),
-        "seconds": round(time.perf_counter() - started, 1),
-    }, indent=2))
+    print(
+        json.dumps(
+            {
+                "examples": len(examples),
+                "cv_macro_f1_principles": fit.cv_macro_f1,
+                "assertive_cues": fit.classifier.assertive,
+                "cv_f1": fit.cv_f1,
+                "file": str(args.out),
+                "bytes": size,
+                "load_ms": round(load_ms, 1),
+                "seconds": round(time.perf_counter() - started, 1),
+            },
+            indent=2,
+        )
+    )
     return 0

@@ -1,11 +1,15 @@
 """The default scorer's logic with a fake embedder and a hand-built classifier (no model files)."""
 
+from dataclasses import replace
+
 import numpy as np
 
+from sim.scoring.dataset import Example
 from sim.scoring.embed import EmbedScorer
 from sim.scoring.lexical import CUE_NAMES
 from sim.scoring.model import LABELS, Classifier, load_classifier, save_classifier
 from sim.scoring.tfidf import Vocabulary
+from sim.scoring.training import assertive_cues
 
 DIM = 4
 
@@ -88,3 +92,19 @@ def test_classifier_file_round_trip(tmp_path) -> None:
     assert loaded.vocab.terms == original.vocab.terms
     np.testing.assert_allclose(loaded.weights, original.weights, atol=1e-2)
     np.testing.assert_allclose(loaded.thresholds, original.thresholds)
+
+
+def test_assertive_cue_reports_its_anti_pattern_outright() -> None:
+    text = "You always change the plan at the last minute."
+    plain = EmbedScorer(classifier(), FakeEmbedder()).score(text)
+    assert "blame" not in plain.anti
+    sure = replace(classifier(), assertive=("you_always",))
+    hit = next(a for a in EmbedScorer(sure, FakeEmbedder()).score(text).anti_patterns if a.id == "blame")
+    assert hit.span is not None and hit.span.text == "You always"
+
+
+def test_assertive_cues_are_chosen_by_precision_on_training_data() -> None:
+    rows = [Example(id=f"{i}", text="You always do this.", anti=["blame"]) for i in range(3)]
+    rows += [Example(id="x", text="Sorry if that came out wrong.", anti=[])] * 3
+    rows += [Example(id="y", text="Sorry if that came out wrong.", anti=["dismiss"])]
+    assert assertive_cues(rows) == ("you_always",)

@@ -56,8 +56,9 @@ class EmbedScorer:
         levels: dict[PrincipleId, int] = {
             p: level_from_probability(float(whole[i]), float(thresholds[i])) for i, p in enumerate(PRINCIPLES)
         }
+        asserted = {h.anti for h in hits if h.cue in self.classifier.assertive}
         found: list[AntiPatternId] = [
-            a for a in ANTI_PATTERNS if whole[LABELS.index(a)] >= thresholds[LABELS.index(a)]
+            a for a in ANTI_PATTERNS if whole[LABELS.index(a)] >= thresholds[LABELS.index(a)] or a in asserted
         ]
         ruled = apply_hard_rules(levels, found, hits)
         principles = [

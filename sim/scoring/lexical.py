@@ -58,7 +58,7 @@ CUES: Final[tuple[Cue, ...]] = (
         r"\bsorry\s+(?:you|that\s+you|you're|you\s+are)\s+(?:feel|felt|were|are|got|think|took|see)\b",
     ),
     _cue("you_always", "blame", "blame", r"\byou(?:'ve|\s+have)?\s+(?:always|never)\b"),
-    _cue("if_you_had", "blame", "blame", r"\bif\s+you\s+(?:had(?:n't)?|would\s+have|'d)\b"),
+    _cue("if_you_had", "blame", "blame", r"\bif\s+you(?:'d|\s+had(?:n't)?|\s+would\s+have)\b"),
     _cue(
         "your_fault",
         "blame",
@@ -134,6 +134,7 @@ CUES: Final[tuple[Cue, ...]] = (
         r"\b(?:you\s+are\s+now|act\s+as|pretend\s+(?:to\s+be|you\s+are))\s+(?:an?\s+|the\s+)?"
         r"(?:helpful\s+)?(?:assistant|ai|chatbot|language\s+model|llm|judge|scorer|grader|system|dan)\b"
         r"|\b(?:reveal|print|show|repeat)\s+(?:me\s+)?(?:your|the)\s+(?:system\s+)?(?:prompt|instructions)\b"
+        r"|\byou(?:'re|\s+are)\s+(?:now\s+)?(?:the\s+)?(?:judge|scorer|grader|evaluator)\b"
         r"|\bnew\s+instructions\b|\bdeveloper\s+mode\b|\bjailbreak\b",
     ),
 )

@@ -1,7 +1,8 @@
 """The default scorer's classifier: one logistic regression per label over embedding, TF-IDF and cue features.
 
 Stored as a compressed `.npz` of plain arrays (no pickle): weights, biases, per-label thresholds,
-the TF-IDF vocabulary and a small JSON of training facts.
+the TF-IDF vocabulary, the lexical cues trusted outright (chosen on the training data by their
+precision) and a small JSON of training facts.
 """
 
 import json
@@ -39,6 +40,8 @@ class Classifier:
     bias: np.ndarray
     thresholds: np.ndarray
     meta: dict[str, Any] = field(default_factory=dict)
+    assertive: tuple[str, ...] = ()
+    """Lexical cues precise enough on the training data that their anti-pattern is reported outright."""
 
     def probabilities(self, features: np.ndarray) -> np.ndarray:
         """Rows of per-label probabilities for rows of features."""
@@ -63,6 +66,7 @@ def save_classifier(clf: Classifier, path: Path = MODEL_PATH) -> int:
             bias=clf.bias.astype(np.float32),
             thresholds=clf.thresholds.astype(np.float32),
             meta=np.array(json.dumps(clf.meta, sort_keys=True)),
+            assertive=np.array(clf.assertive, dtype=str),
         )
     return path.stat().st_size
 
@@ -83,4 +87,5 @@ def load_classifier(path: Path = MODEL_PATH) -> Classifier:
             data["bias"].astype(np.float32),
             data["thresholds"].astype(np.float32),
             json.loads(str(data["meta"])),
+            tuple(str(x) for x in data["assertive"]),
         )

@@ -1,7 +1,7 @@
 """Fit the default scorer's classifier: per-label logistic regression, C and thresholds by cross-validation.
 
-Everything is chosen on the training data only: 5-fold out-of-fold probabilities pick the
-regularisation strength (best macro-F1 over all labels) and then each label's threshold (best F1).
+Everything is chosen on the training data only: 5-fold out-of-fold probabilities pick, for each
+label, the regularisation strength and the decision threshold with the best F1.
 """
 
 from collections.abc import Sequence
@@ -12,12 +12,15 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import KFold
 
 from sim.scoring.dataset import Example
+from sim.scoring.lexical import CUES, find_cues
 from sim.scoring.model import LABELS, Classifier, build_features
 from sim.scoring.tfidf import Vocabulary, fit_vocabulary
 
 C_GRID = (0.5, 1.0, 2.0, 4.0, 8.0)
 THRESHOLD_GRID = np.round(np.arange(0.10, 0.91, 0.01), 2)
 FOLDS = 5
+ASSERTIVE_MIN_HITS = 3
+ASSERTIVE_MIN_PRECISION = 0.8
 
 
 @dataclass(frozen=True)
@@ -45,14 +48,16 @@ def f1(y: np.ndarray, pred: np.ndarray) -> float:
     return 0.0 if tp == 0 else 2 * tp / (2 * tp + fp + fn)
 
 
-def _fit_weights(x: np.ndarray, y: np.ndarray, c: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
+def _fit_weights(
+    x: np.ndarray, y: np.ndarray, cs: Sequence[float], seed: int
+) -> tuple[np.ndarray, np.ndarray]:
     weights = np.zeros((x.shape[1], y.shape[1]), dtype=np.float64)
     bias = np.full(y.shape[1], -10.0)
     for j in range(y.shape[1]):
         if y[:, j].min() == y[:, j].max():
             bias[j] = 10.0 if y[0, j] else -10.0
             continue
-        model = LogisticRegression(C=c, class_weight="balanced", max_iter=2000, random_state=seed)
+        model = LogisticRegression(C=cs[j], class_weight="balanced", max_iter=2000, random_state=seed)
         model.fit(x, y[:, j])
         weights[:, j], bias[j] = model.coef_[0], model.intercept_[0]
     return weights, bias
@@ -68,7 +73,7 @@ def _out_of_fold(texts: list[str], emb: np.ndarray, y: np.ndarray, c: float, see
         vocab = fit_vocabulary([texts[i] for i in train_idx])
         x_train = build_features(emb[train_idx], [texts[i] for i in train_idx], vocab)
         x_val = build_features(emb[val_idx], [texts[i] for i in val_idx], vocab)
-        w, b = _fit_weights(x_train, y[train_idx], c, seed)
+        w, b = _fit_weights(x_train, y[train_idx], [c] * y.shape[1], seed)
         oof[val_idx] = _probs(x_val, w, b)
     return oof
 
@@ -79,34 +84,47 @@ def best_threshold(y: np.ndarray, p: np.ndarray) -> float:
     return max(scored)[2]
 
 
+def assertive_cues(examples: Sequence[Example]) -> tuple[str, ...]:
+    """Cues that fire on at least 3 training turns and carry their anti-pattern label on 80% of them."""
+    fired: dict[str, list[bool]] = {c.name: [] for c in CUES if c.anti is not None}
+    anti_of = {c.name: c.anti for c in CUES}
+    for ex in examples:
+        for name in {h.cue for h in find_cues(ex.text)} & set(fired):
+            fired[name].append(anti_of[name] in ex.anti)
+    return tuple(
+        name
+        for name, hits in fired.items()
+        if len(hits) >= ASSERTIVE_MIN_HITS and sum(hits) / len(hits) >= ASSERTIVE_MIN_PRECISION
+    )
+
+
 def train(examples: Sequence[Example], embeddings: np.ndarray, seed: int = 0) -> Fit:
-    """Choose C and thresholds by cross-validation on `examples`, then fit on all of them."""
+    """Choose each label's C and threshold by cross-validation on `examples`, then fit on all of them."""
     texts = [ex.text for ex in examples]
     y = targets(examples)
-    best: tuple[float, float, np.ndarray] | None = None
+    n = len(LABELS)
+    per_c: list[tuple[np.ndarray, list[float]]] = []
     for c in C_GRID:
         oof = _out_of_fold(texts, embeddings, y, c, seed)
-        thresholds = np.array([best_threshold(y[:, j], oof[:, j]) for j in range(len(LABELS))])
-        macro = float(
-            np.mean([f1(y[:, j], (oof[:, j] >= thresholds[j]).astype(np.int8)) for j in range(len(LABELS))])
-        )
-        if best is None or macro > best[0]:
-            best = (macro, c, oof)
-    assert best is not None
-    macro, c, oof = best
-    thresholds = np.array([best_threshold(y[:, j], oof[:, j]) for j in range(len(LABELS))], dtype=np.float32)
-    cv_f1 = {
-        label: round(f1(y[:, j], (oof[:, j] >= thresholds[j]).astype(np.int8)), 4)
-        for j, label in enumerate(LABELS)
-    }
+        thresholds = [best_threshold(y[:, j], oof[:, j]) for j in range(n)]
+        per_c.append((oof, thresholds))
+    scores = np.array(
+        [[f1(y[:, j], (oof[:, j] >= th[j]).astype(np.int8)) for j in range(n)] for oof, th in per_c]
+    )
+    choice = [int(np.argmax(scores[:, j])) for j in range(n)]
+    cs = [C_GRID[k] for k in choice]
+    thresholds = np.array([per_c[k][1][j] for j, k in enumerate(choice)], dtype=np.float32)
+    cv_f1 = {label: round(float(scores[choice[j], j]), 4) for j, label in enumerate(LABELS)}
+    macro = round(float(np.mean([cv_f1[p] for p in LABELS[:10]])), 4)
     vocab: Vocabulary = fit_vocabulary(texts)
-    weights, bias = _fit_weights(build_features(embeddings, texts, vocab), y, c, seed)
+    weights, bias = _fit_weights(build_features(embeddings, texts, vocab), y, cs, seed)
     meta = {
-        "C": c,
+        "C": dict(zip(LABELS, cs, strict=True)),
         "seed": seed,
         "folds": FOLDS,
         "train_examples": len(examples),
-        "cv_macro_f1": round(macro, 4),
+        "cv_macro_f1_principles": macro,
         "embedding": "all-MiniLM-L6-v2",
     }
-    return Fit(Classifier(vocab, weights, bias, thresholds, meta), round(macro, 4), cv_f1)
+    assertive = assertive_cues(examples)
+    return Fit(Classifier(vocab, weights, bias, thresholds, meta, assertive), macro, cv_f1)
