@@ -128,6 +128,7 @@ def _turn_row(
         "first_token_ms": t.first_token_ms,
         "reply_ms": t.reply_ms,
         "coach_ms": getattr(t, "coach_ms", 0.0),
+        "overhead_ms": wall_ms - t.score_ms - t.reply_ms - getattr(t, "coach_ms", 0.0),
         "prompt_tokens": turn.prompt_tokens,
         "completion_tokens": turn.completion_tokens,
         "reply_source": turn.reply_source,
@@ -189,7 +190,7 @@ def run_turns(
                     _progress(rows[-1])
                     if view.outcome is not None:
                         break
-    keys = ("wall_ms", "score_ms", "graph_ms", "first_token_ms", "reply_ms", "coach_ms",
+    keys = ("wall_ms", "score_ms", "graph_ms", "overhead_ms", "first_token_ms", "reply_ms", "coach_ms",
             "floor_cold_full_ms", "floor_cold_first_token_ms", "floor_warm_full_ms",
             "floor_warm_first_token_ms", "prompt_tokens", "completion_tokens")  # fmt: skip
     out: dict[str, Any] = {k: _stats(rows, k) for k in keys}

@@ -97,8 +97,10 @@ def table(report: dict[str, Any]) -> str:
         met = {True: "yes", False: "**no**", None: "not measured"}[check["ok"]]
         rows.append(f"| {check['name']} | {_fmt(check['value'])} | {check['target']} | {met} |")
     turns = flat.get("turns", {})
-    for key, label in (("score_ms", "scoring inside a turn"), ("graph_ms", "graph overhead"),
-                       ("first_token_ms", "first token"), ("reply_ms", "full reply (model)"),
+    for key, label in (("score_ms", "scoring inside a turn"),
+                       ("overhead_ms", "graph overhead (turn - scoring - reply - coaching)"),
+                       ("first_token_ms", "first token (the vetted reply; it is guarded whole)"),
+                       ("reply_ms", "full reply (model)"),
                        ("coach_ms", "coaching rewrite"), ("wall_ms", "whole turn (in process)"),
                        ("floor_cold_full_ms", "bare-model floor, prompt not cached"),
                        ("floor_warm_full_ms", "bare-model floor, prompt cached"),
