@@ -23,6 +23,8 @@ from evals.bench_stats import summarize
 LEVELS = (1, 2, 4, 8, 16)
 P95_LIMIT_S = 5.0
 TURNS_PER_SESSION = 3
+MIN_LEVELS = 2
+"""Levels always run, so the report shows how latency grows even when the first level is over the limit."""
 TICKS = os.sysconf("SC_CLK_TCK")
 
 
@@ -113,7 +115,7 @@ def run_load(
         for sessions in levels:
             row = run_level(app.url, app.pid, sessions, texts[:turns], personas)
             rows.append(row)
-            if row["turn_ms"]["p95"] > limit_s * 1000 or row["errors"]:
+            if len(rows) >= MIN_LEVELS and (row["turn_ms"]["p95"] > limit_s * 1000 or row["errors"]):
                 break
     passed = next((r["sessions"] for r in rows if r["turn_ms"]["p95"] > limit_s * 1000 or r["errors"]), None)
     carried = max((r["sessions"] for r in rows if r["turn_ms"]["p95"] <= limit_s * 1000 and not r["errors"]),

@@ -8,10 +8,12 @@ import time
 from pathlib import Path
 
 from evals.bench_app import MemorySampler, process_tree, tree_rss_mb
-from evals.bench_e2e import Call, RecordingModel
+from evals.bench_e2e import Call, Floor, RecordingModel
 from evals.bench_report import END, START, table, write_readme
 from evals.bench_stats import checks, percentile, summarize
 from sim.llm.fake import FakeChatModel
+from sim.llm.protocol import ChatMessage, Completion
+from tests.fakeserver import FakeServer, Reply
 
 
 def test_percentile_interpolates_between_ranks() -> None:
@@ -78,3 +80,20 @@ def test_recording_model_keeps_each_request() -> None:
     assert done.text == "Fine."
     assert recorder.calls == [Call([{"role": "user", "content": "hi"}], 12, 0.2, ["\n"], done)]
     assert recorder.name == fake.name
+
+
+def test_floor_sends_the_recorded_request_unchanged(fake_server: FakeServer) -> None:
+    fake_server.script(Reply("Fine, go on then.", delay=0.05))
+    messages: list[ChatMessage] = [{"role": "system", "content": "card"}, {"role": "user", "content": "hi"}]
+    done = Completion("x", "m", 3, 1, 0.0)
+    measured = Floor(fake_server.base_url, None, "m").measure(Call(messages, 40, 0.3, ["\n\n"], done))
+    path, request = fake_server.requests[-1]
+    assert path.endswith("/chat/completions")
+    assert (request["messages"], request["max_tokens"], request["temperature"], request["stop"]) == (
+        messages,
+        40,
+        0.3,
+        ["\n\n"],
+    )
+    assert measured["full_ms"] >= measured["first_token_ms"] > 0
+    assert measured["full_ms"] >= 3 * 50
