@@ -86,7 +86,7 @@ def test_too_long_is_trimmed_to_whole_sentences_not_failed() -> None:
         "Nobody asked me first. The paper missed its deadline. I still carry that room with me."
     )
     result = check(long, WEN)
-    assert result.ok and result.text.endswith("Nobody asked me first.")
+    assert result.ok and result.text.endswith("My criteria were dated in February.")
     assert len(result.text) <= MAX_CHARS
     wordy = " ".join(f"clause {i} goes on" for i in range(90)) + " end. Short one."
     assert trim(wordy) == ""
@@ -121,3 +121,9 @@ def test_parroting_the_users_turn_is_taking_their_part() -> None:
     echoed = "I'm going to give you a heads-up at least two days before the contract is set."
     assert "echoes the user" in reasons(echoed, user_text=said)
     assert check("A heads-up. We'll see if it happens.", WEN, user_text=said).ok
+
+
+def test_a_cold_move_must_not_sound_warm() -> None:
+    warm = "I'm so proud of you for taking the time to talk about it."
+    assert "too warm for the move" in reasons(warm, move="vents")
+    assert check(warm, WEN, move="softens").ok

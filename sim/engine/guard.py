@@ -10,7 +10,7 @@ from typing import Final, NamedTuple
 
 from sim.personas import Persona
 
-MAX_SENTENCES: Final = 4
+MAX_SENTENCES: Final = 3
 MAX_CHARS: Final = 400
 LEAK_WORDS: Final = 7
 """A run of this many words copied from the instructions counts as a prompt leak."""
@@ -33,6 +33,11 @@ _APOLOGY = re.compile(
     r"|my (fault|bad|mistake)|forgive me|i take (full )?responsibility)\b",
     re.IGNORECASE,
 )
+_WARM = re.compile(
+    r"\b(thank(s| you)?|proud of you|glad|grateful|happy to|great|wonderful|appreciate|love)\b", re.IGNORECASE
+)
+COLD_MOVES: Final[frozenset[str]] = frozenset({"guarded", "vents", "tests_sincerity", "withdraws"})
+"""Moves where warmth or thanks would tell the user the repair is going better than it is."""
 _LABEL = re.compile(r"^\s*\**\s*(user|assistant|system|you|me|colleague|human|ai)\s*\**\s*:", re.I | re.M)
 _SENTENCE = re.compile(r"[^.!?]+(?:[.!?]+[\"')\]]*|$)")
 _WORD = re.compile(r"[a-z0-9']+")
@@ -94,9 +99,11 @@ def check(
     instructions: str = "",
     previous: Sequence[str] = (),
     user_text: str = "",
+    move: str | None = None,
 ) -> GuardResult:
     """Check a reply; `instructions` is the prompt text the model must not repeat (not its example lines),
-    `user_text` the turn it answers (parroting it back means the model has taken the user's part)."""
+    `user_text` the turn it answers (parroting it back means the model has taken the user's part),
+    `move` the colleague's move (a cold move must not sound warm)."""
     text = clean(reply, persona)
     reasons: list[str] = []
     if not _words(text):
@@ -115,6 +122,8 @@ def check(
             reasons.append("prompt leak")
     if user_text and _shingles(_words(text), ECHO_WORDS) & _shingles(_words(user_text), ECHO_WORDS):
         reasons.append("echoes the user")
+    if move in COLD_MOVES and _WARM.search(text):
+        reasons.append("too warm for the move")
     if _APOLOGY.search(text):
         reasons.append("apologizes for the user")
     words = _words(text)

@@ -126,7 +126,7 @@ def voice(
     reasons: list[str] = []
     prompt_tokens = completion_tokens = 0
     started = time.perf_counter()
-    for attempt, (prompt, temperature) in enumerate(zip(prompts, (0.7, 0.3), strict=True)):
+    for attempt, (prompt, temperature) in enumerate(zip(prompts, (0.6, 0.3), strict=True)):
         system = render(prompt, persona, move)
         messages = build_messages(system, history, said, persona.opening_line, budget)
         try:
@@ -138,7 +138,9 @@ def voice(
             break
         prompt_tokens += reply.prompt_tokens
         completion_tokens += reply.completion_tokens
-        verdict = check(reply.text, persona, instructions=system, previous=previous, user_text=said)
+        verdict = check(
+            reply.text, persona, instructions=system, previous=previous, user_text=said, move=move
+        )
         if verdict.ok:
             source: ReplySource = "generated" if attempt == 0 else "retried"
             elapsed = (time.perf_counter() - started) * 1000
