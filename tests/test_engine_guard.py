@@ -127,3 +127,10 @@ def test_a_cold_move_must_not_sound_warm() -> None:
     warm = "I'm so proud of you for taking the time to talk about it."
     assert "too warm for the move" in reasons(warm, move="vents")
     assert check(warm, WEN, move="softens").ok
+
+
+def test_a_trimmed_reply_equal_to_an_earlier_one_is_a_repeat() -> None:
+    long = "Oh. Okay. I wasn't expecting you to say that. Thank you."
+    shown = check(long, WEN).text
+    assert shown == "Oh. Okay. I wasn't expecting you to say that."
+    assert "repeats an earlier reply" in reasons(long, previous=[shown])

@@ -129,9 +129,9 @@ def check(
     words = _words(text)
     if _looping(words):
         reasons.append("repetition loop")
-    if any(_words(p) == words for p in previous):
-        reasons.append("repeats an earlier reply")
     trimmed = trim(text)
+    if any(_words(p) in (words, _words(trimmed)) for p in previous):
+        reasons.append("repeats an earlier reply")
     if not trimmed:
         reasons.append("too long" if text else "empty")
     return GuardResult(not reasons, trimmed if not reasons else text, tuple(reasons))
