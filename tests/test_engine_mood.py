@@ -1,13 +1,20 @@
 """Mood: capped trust gains, anti-pattern costs, triggers, difficulty; pure functions only."""
 
 from sim.engine.mood import PROFILES, profile, update_mood
-from sim.vocab import PHASES
+from sim.vocab import PHASES, PrincipleId
 
 NORMAL = profile("normal")
 
 
 def test_trust_gain_is_capped_per_turn() -> None:
-    levels = {p: 3 for p in ("acknowledge", "open_communication", "listen", "empathize", "apologize")}
+    strong: tuple[PrincipleId, ...] = (
+        "acknowledge",
+        "open_communication",
+        "listen",
+        "empathize",
+        "apologize",
+    )
+    levels = dict.fromkeys(strong, 3)
     after = update_mood(
         NORMAL.start,
         levels=levels,

@@ -8,7 +8,7 @@ from sim.engine.moves import choose_move
 from sim.engine.phases import PhaseStep, advance, decide_outcome, owed
 from sim.engine.state import Mood
 from sim.engine.turn import apply_turn
-from sim.vocab import PHASES
+from sim.vocab import PHASES, Phase
 from tests.engine_fakes import KeywordScorer, persona
 
 NORMAL = profile("normal")
@@ -179,7 +179,9 @@ def test_a_careful_conversation_repairs_and_a_blaming_one_walks_out() -> None:
         "I will run it both ways; from now on I will check with you, prove it to you.",
         "I will keep at it from now on, we both will.",
     ]
-    phase, completed, mood, result = "acknowledge", (), profile("normal").start, None
+    phase: Phase = "acknowledge"
+    completed: tuple[Phase, ...] = ()
+    mood, result = profile("normal").start, None
     for number, text in enumerate(careful, start=1):
         result = apply_turn(
             phase=phase,

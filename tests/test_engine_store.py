@@ -7,8 +7,10 @@ import sys
 import textwrap
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 
 import pytest
+from langgraph.checkpoint.base import BaseCheckpointSaver
 
 from sim.config import Settings
 from sim.engine.session import InputError, Rehearsal
@@ -20,20 +22,20 @@ pytestmark = pytest.mark.integration
 REPLY = "You said it in front of Michael, and that is what stays with me."
 
 
-def rehearsal(checkpointer: object) -> Rehearsal:
+def rehearsal(checkpointer: BaseCheckpointSaver[Any]) -> Rehearsal:
     models = FakeModels()
     models.persona.default = REPLY
     return Rehearsal(
         models,
         KeywordScorer(),
         checkpointer,
-        {"wen-li": persona()},  # type: ignore[arg-type]
+        {"wen-li": persona()},
         use_default_coach=False,
     )
 
 
 def test_a_session_survives_a_new_rehearsal_on_the_same_file(tmp_path: Path) -> None:
-    settings = Settings(_env_file=None, db_path=tmp_path / "s.sqlite")  # type: ignore[call-arg]
+    settings = Settings(_env_file=None, db_path=tmp_path / "s.sqlite")
     with open_checkpointer(settings) as saver:
         first = rehearsal(saver)
         session = first.start("wen-li", owner="alice").id
@@ -121,7 +123,7 @@ def test_many_sessions_at_once(tmp_path: Path) -> None:
 
 @pytest.mark.postgres
 def test_forks_and_the_session_list_in_postgresql(pg_url: str) -> None:  # noqa: F811
-    settings = Settings(_env_file=None, database_url=pg_url)  # type: ignore[call-arg]
+    settings = Settings(_env_file=None, database_url=pg_url)
     with open_checkpointer(settings) as saver:
         r = rehearsal(saver)
         session = r.start("wen-li", owner="pg").id

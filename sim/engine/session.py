@@ -29,8 +29,12 @@ class InputError(ValueError):
 
 
 class ModelsLike(Protocol):
-    persona: ChatModel
-    coach: ChatModel
+    """The two model roles the engine uses (`sim.llm.backend.Models` has them)."""
+
+    @property
+    def persona(self) -> ChatModel: ...
+    @property
+    def coach(self) -> ChatModel: ...
 
 
 def clean_text(text: str, max_chars: int) -> str:
