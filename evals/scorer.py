@@ -8,6 +8,7 @@ import argparse
 import json
 import sys
 import time
+from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -52,6 +53,7 @@ def evaluate(examples: Sequence[Example], scores: Sequence[TurnScore], seconds: 
     return {
         "examples": len(examples),
         "unscored": sum(1 for s in scores if s.unscored),
+        "unscored_reasons": [r for r, _ in Counter(s.unscored for s in scores if s.unscored).most_common(3)],
         "ms_per_turn": round(1000 * seconds / max(1, len(examples)), 1),
         "principles": {s.label: row(s) for s in principles},
         "macro_f1": round(macro_f1(principles), 3),
