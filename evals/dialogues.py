@@ -158,6 +158,7 @@ def run(model: str, only: list[str] | None = None) -> list[Result]:
 def summary(results: list[Result]) -> dict[str, Any]:
     sources = Counter(t.reply_source for r in results for t in r.view.turns)
     replies = sum(sources.values())
+    rejected = Counter(g.split(": ", 1)[-1] for r in results for t in r.view.turns for g in t.guard_reasons)
     return {
         "scripts": len(results),
         "passed": sum(not r.failures for r in results),
@@ -167,6 +168,7 @@ def summary(results: list[Result]) -> dict[str, Any]:
             for s in ("generated", "retried", "fallback")
         },
         "guard_pass_rate": round(1 - sum(r.guard_failures for r in results) / replies, 3) if replies else 1.0,
+        "rejected_by_guard": dict(rejected.most_common()),
     }
 
 
@@ -216,5 +218,8 @@ def main(args: argparse.Namespace) -> int:
             f"{share['generated']:.0%}, retried {share['retried']:.0%}, fallback {share['fallback']:.0%}; "
             f"guard pass rate of replies shown {total['guard_pass_rate']:.0%}"
         )
+        rejected = total["rejected_by_guard"]
+        if rejected:
+            print("model replies the guard rejected: " + ", ".join(f"{k} {v}" for k, v in rejected.items()))
     sys.stdout.flush()
     return 0 if total["passed"] == total["scripts"] and total["scripts"] else 1
