@@ -98,12 +98,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def main(args: argparse.Namespace) -> int:
     chosen = args.section or [n for n in SECTIONS if n not in OPT_IN or getattr(args, OPT_IN[n])]
     report: dict[str, Any] = {name: SECTIONS[name](args) for name in chosen}
+    target = args.out or (REPORT if args.write else None)
+    if target is not None:
+        report = bench_report.merge(target, report)
     report["targets"] = bench_report.checks({**report, **report.get("e2e", {})})
     text = json.dumps(report, indent=2)
     print(text if args.json else bench_report.table(report))
     if args.readme:
         bench_report.write_readme(bench_report.table(report))
-    target = args.out or (REPORT if args.write else None)
     if target is not None:
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(text + "\n", encoding="utf-8")

@@ -6,6 +6,7 @@ bare-model floor in this process. `load`: one worker under rising concurrency (o
 """
 
 import argparse
+import json
 import math
 import re
 import sys
@@ -117,6 +118,15 @@ def table(report: dict[str, Any]) -> str:
         f"load average {m.get('load_average')} before, {after} after."
     )
     return "\n".join(rows)
+
+
+def merge(path: Path, report: dict[str, Any]) -> dict[str, Any]:
+    """The sections already in the report file at `path`, updated with this run's sections."""
+    try:
+        existing = json.loads(path.read_text(encoding="utf-8"))
+    except (FileNotFoundError, json.JSONDecodeError):
+        existing = {}
+    return {**(existing if isinstance(existing, dict) else {}), **report}
 
 
 def write_readme(text: str, path: Path = README) -> None:

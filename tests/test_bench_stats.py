@@ -9,7 +9,7 @@ from pathlib import Path
 
 from evals.bench_app import MemorySampler, process_tree, tree_rss_mb
 from evals.bench_e2e import Call, Floor, RecordingModel
-from evals.bench_report import END, START, table, write_readme
+from evals.bench_report import END, START, merge, table, write_readme
 from evals.bench_stats import checks, percentile, summarize
 from sim.llm.fake import FakeChatModel
 from sim.llm.protocol import ChatMessage, Completion
@@ -97,3 +97,10 @@ def test_floor_sends_the_recorded_request_unchanged(fake_server: FakeServer) -> 
     )
     assert measured["full_ms"] >= measured["first_token_ms"] > 0
     assert measured["full_ms"] >= 3 * 50
+
+
+def test_merge_keeps_sections_from_earlier_runs(tmp_path: Path) -> None:
+    path = tmp_path / "bench.json"
+    assert merge(path, {"e2e": {"a": 1}}) == {"e2e": {"a": 1}}
+    path.write_text('{"scoring": {"embed": 1}, "e2e": {"a": 0}}', encoding="utf-8")
+    assert merge(path, {"e2e": {"a": 2}}) == {"scoring": {"embed": 1}, "e2e": {"a": 2}}
