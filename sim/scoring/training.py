@@ -106,8 +106,7 @@ def train(examples: Sequence[Example], embeddings: np.ndarray, seed: int = 0) ->
     per_c: list[tuple[np.ndarray, list[float]]] = []
     for c in C_GRID:
         oof = _out_of_fold(texts, embeddings, y, c, seed)
-        thresholds = [best_threshold(y[:, j], oof[:, j]) for j in range(n)]
-        per_c.append((oof, thresholds))
+        per_c.append((oof, [best_threshold(y[:, j], oof[:, j]) for j in range(n)]))
     scores = np.array(
         [[f1(y[:, j], (oof[:, j] >= th[j]).astype(np.int8)) for j in range(n)] for oof, th in per_c]
     )
