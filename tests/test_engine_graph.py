@@ -145,6 +145,9 @@ def test_other_owners_and_unknown_ids_get_key_error() -> None:
         rehearsal.view("no-such-session")
     with pytest.raises(InputError):
         rehearsal.start("nobody")
+    rehearsal.personas.clear()
+    with pytest.raises(InputError, match="no longer available"):
+        rehearsal.send(session, "hi", owner="alice")
 
 
 def test_no_turn_after_the_outcome() -> None:

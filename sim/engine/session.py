@@ -151,6 +151,8 @@ class Rehearsal:
         with self._lock(session_id):
             state = self._state(session_id, owner)
             cleaned = clean_text(text, self.settings.max_chars)
+            if state["persona_id"] not in self.personas:
+                raise InputError(f"The colleague {state['persona_name']} is no longer available here.")
             ended = state.get("outcome")
             if ended:
                 raise InputError(
