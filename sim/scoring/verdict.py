@@ -63,14 +63,15 @@ def make_reason(
         parts.append("shows " + ", ".join(clear).replace("_", " "))
     if hinted:
         parts.append("hints at " + ", ".join(hinted).replace("_", " "))
-    if anti:
-        parts.append("but " + ", ".join(anti) + " works against it")
-    if not clear and not hinted and not anti:
+    if not clear and not hinted:
         parts.append("no repair principle is clearly shown")
     line = "; ".join(parts)
+    line = line[0].upper() + line[1:] + "."
+    if anti:
+        line += " Working against it: " + ", ".join(anti) + "."
     if notes:
-        line += " (" + "; ".join(notes) + ")"
-    return line[0].upper() + line[1:] + "."
+        line += " Note: " + "; ".join(notes) + "."
+    return line
 
 
 def confidence(probabilities: Sequence[float], thresholds: Sequence[float]) -> float:
