@@ -24,7 +24,9 @@ def test_combine_level(embed: int, judge: int, level: int) -> None:
 
 
 def ensemble(*replies: str) -> EnsembleScorer:
-    return EnsembleScorer(EmbedScorer(classifier(), FakeEmbedder()), JudgeScorer(FakeChatModel().enqueue(*replies)))
+    return EnsembleScorer(
+        EmbedScorer(classifier(), FakeEmbedder()), JudgeScorer(FakeChatModel().enqueue(*replies))
+    )
 
 
 def test_both_agree_keeps_the_level() -> None:
