@@ -20,7 +20,9 @@ ECHO_WORDS: Final = 6
 _OUT_OF_CHARACTER = re.compile(
     r"\b(as an? (ai|assistant|language model|chatbot)|language model|ai model|assistant|chatbot|openai"
     r"|i'?m here to help|i am here to help|how (can|may) i (help|assist)|happy to help"
-    r"|i cannot (assist|help with)|role[- ]?play|simulat(ion|ed|or)|the user\b|user's)",
+    r"|i cannot (assist|help with)|role[- ]?play|simulat(ion|ed|or)|the user\b|user's"
+    r"|(debug|developer|admin) mode|debugging the model|model name"
+    r"|my (configuration|config|training|weights|parameters|programming))",
     re.IGNORECASE,
 )
 _LEAK = re.compile(
@@ -41,6 +43,9 @@ COLD_MOVES: Final[frozenset[str]] = frozenset({"guarded", "vents", "tests_sincer
 _LABEL = re.compile(r"^\s*\**\s*(user|assistant|system|you|me|colleague|human|ai)\s*\**\s*:", re.I | re.M)
 _SENTENCE = re.compile(r"[^.!?]+(?:[.!?]+[\"')\]]*|$)")
 _WORD = re.compile(r"[a-z0-9']+")
+_QUOTED = re.compile(r"(?<!\w)['\"“‘«`]([^'\"“”‘’«»`\n]{2,60})['\"”’»`](?!\w)")
+_TOKEN = re.compile(r"[^\s,.;:!?()\[\]{}\"'“”«»]+")
+_NARRATION = re.compile(r"^\s*[(\[]|\*[^*\n]{3,}\*")
 
 
 class GuardResult(NamedTuple):
@@ -57,6 +62,26 @@ def _words(text: str) -> list[str]:
 
 def _shingles(words: Sequence[str], n: int) -> set[tuple[str, ...]]:
     return {tuple(words[i : i + n]) for i in range(len(words) - n + 1)}
+
+
+def told_to_say(user_text: str) -> list[list[str]]:
+    """What the user's turn tells the model to say word for word: quoted phrases of two words or more, runs
+    of capitalized words (ACCESS GRANTED), code-like tokens (BANANA-42)."""
+    found = [m.group(1) for m in _QUOTED.finditer(user_text) if len(m.group(1).split()) >= 2]
+    run: list[str] = []
+    for token in [*_TOKEN.findall(user_text), ""]:
+        if token.isupper() and len(token) >= 2:
+            run.append(token)
+            continue
+        if len(run) >= 2 or (len(run) == 1 and re.search(r"[\d-]", run[0])):
+            found.append(" ".join(run))
+        run = []
+    return [w for w in (_words(p) for p in found) if w]
+
+
+def _contains(words: Sequence[str], phrase: Sequence[str]) -> bool:
+    n = len(phrase)
+    return any(list(words[i : i + n]) == list(phrase) for i in range(len(words) - n + 1))
 
 
 def _sentences(text: str) -> list[str]:
@@ -122,6 +147,10 @@ def check(
             reasons.append("prompt leak")
     if user_text and _shingles(_words(text), ECHO_WORDS) & _shingles(_words(user_text), ECHO_WORDS):
         reasons.append("echoes the user")
+    if any(_contains(_words(text), phrase) for phrase in told_to_say(user_text)):
+        reasons.append("says what it was told to")
+    if _NARRATION.search(text):
+        reasons.append("narration")
     if move in COLD_MOVES and _WARM.search(text):
         reasons.append("too warm for the move")
     if _APOLOGY.search(text):
