@@ -10,7 +10,7 @@ import secrets
 import sqlite3
 import tempfile
 import time
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Final
@@ -39,6 +39,10 @@ SENTENCES: Final = (
 
 LOAD_MAX_TOKENS: Final = 40
 """REHEARSE_EMBEDDED_MAX_TOKENS for the load run: ~200 turns stay within a few minutes on 2 cores."""
+
+
+LOAD_DEADLINE: Final = 900.0
+"""Seconds the many-users run may take before unfinished sessions count as a deadlock."""
 
 
 def turn_text(tag: str, n: int) -> str:
@@ -123,11 +127,15 @@ def run_many_users(sessions: int = 20, turns: int = 10) -> tuple[Count, Count, C
                 seen[i].look(shown, tags[i], f"after turn {n} (error {error!r})")
             seen[i].look(browser.load(), tags[i], "after a reload")
 
-        with ThreadPoolExecutor(max_workers=sessions) as pool:
-            for i, future in enumerate([pool.submit(one, i) for i in range(sessions)]):
-                exc = future.exception()
-                if exc is not None:
-                    failures.append(f"session {i} failed: {type(exc).__name__}: {exc}")
+        pool = ThreadPoolExecutor(max_workers=sessions)
+        futures = [pool.submit(one, i) for i in range(sessions)]
+        wait(futures, timeout=LOAD_DEADLINE)
+        for i, future in enumerate(futures):
+            if not future.done():
+                failures.append(f"session {i} unfinished after {LOAD_DEADLINE:.0f} s: deadlock or stall")
+            elif (exc := future.exception()) is not None:
+                failures.append(f"session {i} failed: {type(exc).__name__}: {exc}")
+        pool.shutdown(wait=False, cancel_futures=True)
     lost = Count("turns lost under load")
     duplicated = Count("turns duplicated under load")
     crossed = Count("sessions crossed under load")
