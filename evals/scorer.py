@@ -115,6 +115,7 @@ def render(report: dict[str, Any]) -> str:
         "most confused (gold missed -> predicted instead): "
         + (", ".join(f"{c['gold']}->{c['predicted']} ({c['count']})" for c in report["confused"]) or "none")
     )
+    lines += [f"unscored because: {r}" for r in report.get("unscored_reasons", [])]
     lines.append(
         f"hedged apologies: {report['hedged_apologies']}, credited apologize: "
         f"{len(report['hedged_credited'])} {report['hedged_credited'] or ''}".rstrip()

@@ -102,3 +102,12 @@ def test_runner_checks_the_real_scorer_on_a_file(tmp_path: Path, capsys: pytest.
     report = json.loads(capsys.readouterr().out)
     assert report["examples"] == 4 and report["unscored"] == 0
     assert report["hedged_credited"] == [] and report["injection_credited"] == []
+
+
+def test_unscored_turns_are_counted_with_their_reason() -> None:
+    scores = [verdict(e.text, {}, []) for e in EXAMPLES]
+    scores[0] = scores[0].model_copy(update={"unscored": "judge said nothing useful"})
+    report = runner.evaluate(EXAMPLES, scores, 0.1)
+    assert report["unscored"] == 1
+    assert "judge said nothing useful" in runner.render(report)
+    assert any("unscored" in f for f in runner.failures(report))
