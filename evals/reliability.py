@@ -10,7 +10,7 @@ import os
 import sys
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from contextlib import ExitStack
 from pathlib import Path
 from typing import Any, Final
@@ -55,6 +55,7 @@ def in_process(sections: set[str], rows: list[Row], details: dict[str, Any]) -> 
         if "inputs" in sections:
             say(f"bad inputs through the engine, real model (replies capped at {FAST_TOKENS} tokens)")
             rows.append(timed(lambda: run_bad_inputs(rehearsal, first, bad_inputs())))
+            show(rows[-1:])
         if "injections" in sections:
             say("prompt injections, real model and scorer (full-length replies, no coaching)")
             began = time.monotonic()
@@ -64,6 +65,7 @@ def in_process(sections: set[str], rows: list[Row], details: dict[str, Any]) -> 
                 row.seconds = time.monotonic() - began
                 rows.append(row)
             details["injections"] = found.cases
+            show(rows[-3:])
         if "faults" in sections:
             say("model faults: scripted server, then SIGKILL of the embedded server")
             began = time.monotonic()
@@ -71,10 +73,17 @@ def in_process(sections: set[str], rows: list[Row], details: dict[str, Any]) -> 
             kill_embedded(rehearsal, capped.embedded, first, faults)
             faults.seconds = time.monotonic() - began
             rows.append(faults)
+            show(rows[-1:])
 
 
 def say(text: str) -> None:
     print(f"reliability: {text}", file=sys.stderr, flush=True)
+
+
+def show(new: Sequence[Row]) -> None:
+    for row in new:
+        tried, good, need, status = cells(row)
+        say(f"  {row.name.strip()}: {good} of {tried} (need {need}) {status}, {row.seconds:.0f} s")
 
 
 def timed(run: Callable[[], Row]) -> Row:
@@ -89,10 +98,14 @@ def in_app(sections: set[str], rows: list[Row], sessions: int, turns: int) -> No
 
     if "durability" in sections:
         say("kill -9 of the app mid-turn, restart on the same SQLite file")
-        rows.extend(guarded("kill -9 and restart", run_durability))
+        found = guarded("kill -9 and restart", run_durability)
+        rows.extend(found)
+        show(found)
     if "load" in sections:
         say(f"{sessions} browsers at once, {turns} turns each, through gradio_client")
-        rows.extend(guarded("many users at once", lambda: run_many_users(sessions, turns)))
+        found = guarded("many users at once", lambda: run_many_users(sessions, turns))
+        rows.extend(found)
+        show(found)
 
 
 def guarded(name: str, run: Callable[[], tuple[Row, ...]]) -> tuple[Row, ...]:

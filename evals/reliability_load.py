@@ -132,7 +132,7 @@ def run_many_users(sessions: int = 20, turns: int = 10) -> tuple[Count, Count, C
         wait(futures, timeout=LOAD_DEADLINE)
         for i, future in enumerate(futures):
             if not future.done():
-                failures.append(f"session {i} unfinished after {LOAD_DEADLINE:.0f} s: deadlock or stall")
+                failures.append(f"session {i} unfinished after {LOAD_DEADLINE:.0f} s (deadlock, or too busy)")
             elif (exc := future.exception()) is not None:
                 failures.append(f"session {i} failed: {type(exc).__name__}: {exc}")
         pool.shutdown(wait=False, cancel_futures=True)
