@@ -19,7 +19,9 @@ COMMANDS = {
 
 def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     """The parser; with `only`, just that subcommand's arguments are loaded (the others stay bare)."""
-    parser = argparse.ArgumentParser(prog="rehearse", description="Rehearse a hard conversation with a colleague persona.")
+    parser = argparse.ArgumentParser(
+        prog="rehearse", description="Rehearse a hard conversation with a colleague persona."
+    )
     sub = parser.add_subparsers(dest="command")
     for name, (module, help_text) in COMMANDS.items():
         cmd = sub.add_parser(name, help=help_text, description=help_text)
