@@ -1,7 +1,8 @@
 """Fixed train/test split of evals/data/raw/*.jsonl by a hash of each id (about 25% test).
 
-Run as `python -m evals.split`. Duplicated texts (same words, case and spacing aside) are kept once,
-the first by id, so no sentence sits in both halves.
+Run as `python -m evals.split`. Ids starting with `c-` (evals/data/raw/part_c.jsonl, written after
+the test split was fixed) always go to train, so the test split never changes. Duplicated texts (same
+words, case and spacing aside) are kept once, the first by id, so no sentence sits in both halves.
 """
 
 import hashlib
@@ -13,10 +14,13 @@ from sim.scoring.dataset import DatasetError, Example, load_examples, write_exam
 
 DATA = Path(__file__).resolve().parent / "data"
 TEST_PERCENT = 25
+TRAIN_ONLY_PREFIX = "c-"
 
 
 def is_test(example_id: str) -> bool:
-    """Stable across runs and machines: the first 8 bytes of sha256(id) modulo 100."""
+    """Stable across runs and machines: the first 8 bytes of sha256(id) modulo 100; `c-` ids never."""
+    if example_id.startswith(TRAIN_ONLY_PREFIX):
+        return False
     digest = hashlib.sha256(example_id.encode("utf-8")).digest()
     return int.from_bytes(digest[:8], "big") % 100 < TEST_PERCENT
 
