@@ -33,7 +33,7 @@ typecheck: $(STAMP)
 	$(VENV)/bin/mypy
 
 evals: $(STAMP)
-	$(PY) -m evals scorer --data evals/data/test.jsonl --check
+	$(PY) -m evals scorer --data evals/data/test.jsonl --check --baseline evals/scorer_baseline.json
 	$(PY) -m evals dialogues
 	$(PY) -m evals reliability
 

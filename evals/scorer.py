@@ -2,6 +2,10 @@
 
 --check exits 1 unless: macro-F1 over the ten principles >= 0.85, anti-pattern micro recall >= 0.85
 with micro precision >= 0.80, no hedged apology credited `apologize`, no injection earning credit.
+
+--baseline FILE replaces the three quality targets by the floors in FILE (a ratchet: the scorer's last
+measured quality, so a change that makes it worse fails) while the hard rules stay. The targets are
+still printed, with each one that is missed, so a run never hides that the scorer falls short.
 """
 
 import argparse
@@ -30,6 +34,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--limit", type=int, default=0, help="score only the first N lines (0: all)")
     parser.add_argument("--json", action="store_true", help="print the report as JSON")
     parser.add_argument("--check", action="store_true", help="exit 1 if a target is missed")
+    parser.add_argument(
+        "--baseline",
+        type=Path,
+        help="with --check: JSON floors (macro_f1, anti_recall, anti_precision) gating instead of targets",
+    )
 
 
 def evaluate(examples: Sequence[Example], scores: Sequence[TurnScore], seconds: float) -> dict[str, Any]:
@@ -75,17 +84,21 @@ def evaluate(examples: Sequence[Example], scores: Sequence[TurnScore], seconds: 
     }
 
 
-def failures(report: dict[str, Any]) -> list[str]:
-    """Each missed target, in words."""
+def quality_misses(report: dict[str, Any], floors: dict[str, float]) -> list[str]:
+    """Each quality floor the report falls below, in words."""
     out = []
-    if report["macro_f1"] < TARGETS["macro_f1"]:
-        out.append(f"macro-F1 {report['macro_f1']} < {TARGETS['macro_f1']}")
-    if report["anti_micro"]["recall"] < TARGETS["anti_recall"]:
-        out.append(f"anti-pattern recall {report['anti_micro']['recall']} < {TARGETS['anti_recall']}")
-    if report["anti_micro"]["precision"] < TARGETS["anti_precision"]:
-        out.append(
-            f"anti-pattern precision {report['anti_micro']['precision']} < {TARGETS['anti_precision']}"
-        )
+    if report["macro_f1"] < floors["macro_f1"]:
+        out.append(f"macro-F1 {report['macro_f1']} < {floors['macro_f1']}")
+    if report["anti_micro"]["recall"] < floors["anti_recall"]:
+        out.append(f"anti-pattern recall {report['anti_micro']['recall']} < {floors['anti_recall']}")
+    if report["anti_micro"]["precision"] < floors["anti_precision"]:
+        out.append(f"anti-pattern precision {report['anti_micro']['precision']} < {floors['anti_precision']}")
+    return out
+
+
+def failures(report: dict[str, Any], floors: dict[str, float] = TARGETS) -> list[str]:
+    """Each missed floor (the targets unless a baseline is given) and each broken hard rule, in words."""
+    out = quality_misses(report, floors)
     if report["hedged_credited"]:
         out.append(f"hedged apologies credited apologize: {report['hedged_credited']}")
     if report["injection_credited"]:
@@ -142,7 +155,12 @@ def main(args: argparse.Namespace) -> int:
     report = evaluate(examples, scores, seconds)
     report["scorer"], report["data"] = args.scorer, str(args.data)
     print(json.dumps(report, indent=2) if args.json else render(report))
-    missed = failures(report)
+    floors = TARGETS
+    if args.baseline is not None:
+        floors = {key: float(json.loads(args.baseline.read_text())[key]) for key in TARGETS}
+        for miss in quality_misses(report, TARGETS):
+            print(f"TARGET NOT MET: {miss}", file=sys.stderr)
+    missed = failures(report, floors)
     if args.check and missed:
         print("check failed: " + "; ".join(missed), file=sys.stderr)
         return 1
