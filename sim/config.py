@@ -38,11 +38,21 @@ class Settings(BaseSettings):
     browser_secret: SecretStr | None = Field(
         None, description="key for the browser's local storage; unset = a key file beside db_path"
     )
+    coach_rewrite: Literal["auto", "llm", "rubric"] = Field(
+        "auto",
+        description="better reply in coaching: llm = the coach model rewrites it, rubric = built from the "
+        "rubric's examples and the persona's incident, auto = llm only when a remote model is configured",
+    )
 
     @property
     def embedded(self) -> bool:
         """True when no remote endpoint is configured and the app runs its own llama.cpp server."""
         return self.base_url is None and self.api_key is None
+
+    @property
+    def coach_uses_model(self) -> bool:
+        """True when coaching asks the coach model for the better reply (see `coach_rewrite`)."""
+        return self.coach_rewrite == "llm" or (self.coach_rewrite == "auto" and not self.embedded)
 
 
 @lru_cache(maxsize=1)

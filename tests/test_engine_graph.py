@@ -5,12 +5,14 @@ from typing import Any
 import pytest
 from langgraph.checkpoint.memory import InMemorySaver
 
+from sim.config import Settings
 from sim.engine.guard import check
 from sim.engine.nodes import route_start
 from sim.engine.session import InputError, Rehearsal
-from sim.engine.voice import INJECTED, build_messages
+from sim.engine.voice import INJECTED, build_messages, render, split_turn
 from sim.llm.protocol import ModelError
 from sim.llm.tokens import count_message_tokens
+from sim.prompts import load_prompts
 from tests.engine_fakes import CAREFUL, FakeModels, KeywordScorer, persona
 
 GOOD = "You said it in front of Michael, and that is what stays with me."
@@ -45,7 +47,8 @@ def test_a_failed_reply_is_retried_with_the_strict_prompt() -> None:
     assert turn.guard_reasons == ["first: out of character"]
     assert "AI" not in "".join(chunks)
     first, retry = models.persona.history
-    assert "Do not mention AI" in retry[0]["content"] and "Do not mention AI" not in first[0]["content"]
+    assert "Do not mention AI" in retry[-1]["content"] and "Do not mention AI" not in first[-1]["content"]
+    assert retry[0] == first[0], "the retry keeps the persona card, so the server reuses the prefix"
 
 
 def test_two_failures_fall_back_to_an_authored_line_that_rotates() -> None:
@@ -94,7 +97,7 @@ def test_an_injection_changes_nothing_and_is_not_shown_to_the_model() -> None:
     assert turn.phase_after == "acknowledge" and turn.skipped == [] and view.completed == []
     assert turn.mood_after == session.mood
     assert turn.move == "guarded"
-    assert models.persona.history[0][-1]["content"] == INJECTED
+    assert models.persona.history[0][-2]["content"] == INJECTED
 
 
 def test_the_coach_runs_after_the_reply() -> None:
@@ -107,7 +110,7 @@ def test_the_coach_runs_after_the_reply() -> None:
         calls.append((score.text, phase, who.id, model, tuple(shown)))
         return Found()
 
-    rehearsal, models = make(coach_fn=coach)
+    rehearsal, models = make(coach_fn=coach, settings=Settings(coach_rewrite="llm"))
     models.persona.enqueue(GOOD, "Fine. Since you ask, it was a long week.")
     session = rehearsal.start("wen-li").id
     rehearsal.send(session, "I missed it.")
@@ -205,10 +208,37 @@ def test_the_prompt_fits_the_window_by_dropping_the_oldest_turns() -> None:
     assert all("turn 0" not in m["content"] for m in messages)
 
 
-def test_the_real_coach_is_used_by_default() -> None:
-    rehearsal, models = make(use_default_coach=True)
+def test_the_card_is_the_same_every_turn_and_the_move_comes_after_the_users_turn() -> None:
+    prompts, wen = load_prompts(), persona("wen-li")
+    venting, softening = (split_turn(render(prompts["persona"], wen, m)) for m in ("vents", "softens"))
+    assert venting.card == softening.card and venting.direction != softening.direction
+    assert wen.lines["vents"][0] in venting.direction and wen.lines["vents"][0] not in venting.card
+    history = [("first", "reply one")]
+    messages = build_messages(venting.card, history, "now", "opening", 1000, venting.direction)
+    assert [m["role"] for m in messages] == ["system", "assistant", "user", "assistant", "user", "system"]
+    assert messages[0]["content"] == venting.card and messages[-1]["content"] == venting.direction
+    assert messages[-2]["content"] == "now"
+
+
+def test_the_real_coach_rewrites_on_a_remote_model() -> None:
+    rehearsal, models = make(use_default_coach=True, settings=Settings(base_url="http://remote.invalid/v1"))
     models.persona.enqueue(GOOD)
     view = rehearsal.send(rehearsal.start("wen-li").id, "I missed the meeting.")
     coaching = view.turns[0].coaching
     assert coaching is not None and coaching.principle == "listen" and coaching.tip
     assert models.coach.history, "the coach model was asked for a rewrite"
+
+
+@pytest.mark.parametrize(
+    ("rewrite", "base_url", "asked"),
+    [("auto", None, False), ("llm", None, True), ("rubric", "http://remote.invalid/v1", False)],
+)
+def test_the_coach_model_rewrites_only_when_a_remote_model_is_configured_or_forced(
+    rewrite: str, base_url: str | None, asked: bool
+) -> None:
+    settings = Settings(base_url=base_url, api_key=None, coach_rewrite=rewrite)
+    rehearsal, models = make(use_default_coach=True, settings=settings)
+    models.persona.enqueue(GOOD)
+    view = rehearsal.send(rehearsal.start("wen-li").id, "I missed the meeting.")
+    assert view.turns[0].coaching is not None and view.turns[0].coaching.tip
+    assert bool(models.coach.history) is asked

@@ -65,8 +65,9 @@ class Rehearsal:
     ) -> None:
         self.personas = dict(personas)
         self.settings = settings or Settings()
+        coach_model = models.coach if self.settings.coach_uses_model else None
         self.graph = build_graph(
-            models.persona, scorer, models.coach, self.personas, checkpointer, **graph_options
+            models.persona, scorer, coach_model, self.personas, checkpointer, **graph_options
         )
         self.index = index_for(checkpointer)
         self._locks: dict[str, threading.Lock] = {}

@@ -2,6 +2,11 @@
 
 First try: prompts/persona.md. If the guard rejects it: one retry with prompts/persona_strict.md.
 If that fails too: the persona's authored line for the move, rotated so it does not repeat.
+
+A prompt's text before TURN_MARK is the persona card (the same every turn); after it comes this turn's
+direction (move hint, example lines), sent as a system message after the user's latest turn. The card,
+the opening line and the history then form a prefix the model server has already read, so each turn
+it reads only the new exchange and the direction. The retry keeps the first prompt's card.
 """
 
 import time
@@ -16,12 +21,15 @@ from sim.personas import Persona
 from sim.prompts import Prompt
 from sim.vocab import MoveId, ReplySource
 
-MAX_TOKENS: Final = 80
-HISTORY_TURNS: Final = 3
+MAX_TOKENS: Final = 64
+"""One to three spoken sentences; the guard drops an unfinished last sentence."""
+HISTORY_TURNS: Final = 12
 """Recent exchanges shown to the model; older ones are dropped first anyway when the window is tight."""
 CLIP_MARGIN: Final = 0.7
 """Share of the room a too-long turn keeps: the server's tokenizer counts more tokens than tiktoken's."""
-STOP: Final = ("\nUser:", "\nYou:", "\n\n", "<|im_end|>")
+STOP: Final = ("\n", "<|im_end|>", "<|im_start|>")
+"""A spoken reply is one line: the next line is where a model starts a new speaker's label or narration."""
+TURN_MARK: Final = "<!-- turn -->"
 INJECTED: Final = "(They say something that has nothing to do with what happened.)"
 """Sent to the model in place of a turn the scorer flagged as an injection attempt."""
 
@@ -68,21 +76,28 @@ def authored_line(persona: Persona, move: MoveId, previous: Sequence[str], turn_
 
 
 def build_messages(
-    system: str, history: Sequence[tuple[str, str]], user_text: str, opening: str, budget: int
+    system: str,
+    history: Sequence[tuple[str, str]],
+    user_text: str,
+    opening: str,
+    budget: int,
+    direction: str = "",
 ) -> list[ChatMessage]:
-    """System card, the opening line, the last exchanges, the current turn; oldest dropped to fit."""
+    """System card, the opening line, the last exchanges, the current turn, then this turn's direction
+    (a system message, when given); the oldest exchanges are dropped to fit."""
     messages: list[ChatMessage] = [{"role": "system", "content": system}]
     messages.append({"role": "assistant", "content": opening})
     for said, reply in history[-HISTORY_TURNS:]:
         messages.append({"role": "user", "content": said})
         messages.append({"role": "assistant", "content": reply})
     messages.append({"role": "user", "content": user_text})
-    fitted = fit_messages(messages, budget)
-    over = count_message_tokens(fitted) - budget
+    tail: list[ChatMessage] = [{"role": "system", "content": direction}] if direction else []
+    fitted = fit_messages(messages, budget - count_message_tokens(tail))
+    over = count_message_tokens([*fitted, *tail]) - budget
     if over > 0:
         keep = max(32, int((count_tokens(user_text) - over) * CLIP_MARGIN))
         fitted[-1] = {"role": "user", "content": clip(user_text, keep)}
-    return fitted
+    return [*fitted, *tail]
 
 
 def clip(text: str, tokens: int) -> str:
@@ -108,6 +123,19 @@ def render(prompt: Prompt, persona: Persona, move: MoveId) -> str:
     return prompt.render(**{k: v for k, v in values.items() if k in prompt.inputs})
 
 
+class Parts(NamedTuple):
+    """A rendered prompt split at TURN_MARK."""
+
+    card: str
+    direction: str
+
+
+def split_turn(text: str) -> Parts:
+    """The card before TURN_MARK and the direction after it; without the mark, all of it is the card."""
+    card, mark, direction = text.partition(TURN_MARK)
+    return Parts(card.strip(), direction.strip()) if mark else Parts(text.strip(), "")
+
+
 def voice(
     model: ChatModel,
     prompts: tuple[Prompt, Prompt],
@@ -126,9 +154,12 @@ def voice(
     reasons: list[str] = []
     prompt_tokens = completion_tokens = 0
     started = time.perf_counter()
+    first_card = split_turn(render(prompts[0], persona, move)).card
     for attempt, (prompt, temperature) in enumerate(zip(prompts, (0.6, 0.3), strict=True)):
-        system = render(prompt, persona, move)
-        messages = build_messages(system, history, said, persona.opening_line, budget)
+        card, direction = split_turn(render(prompt, persona, move))
+        card = card or first_card
+        system = f"{card}\n{direction}"
+        messages = build_messages(card, history, said, persona.opening_line, budget, direction)
         try:
             reply = model.complete(messages, max_tokens=MAX_TOKENS, temperature=temperature, stop=list(STOP))
         except ModelError:

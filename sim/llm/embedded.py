@@ -27,9 +27,18 @@ MODEL_ALIAS = "smollm2-135m"
 READY_TIMEOUT = 90.0
 STOP_GRACE = 5.0
 LOG_TAIL_CHARS = 2000
-CACHE_BYTES = 256 << 20
-"""The prompt cache's budget. llama-cpp-python counts only the llama.cpp state against it, not the ~100 MB
-of logits kept with each entry, so its 2 GiB default grows the server past 6 GB under many sessions."""
+CACHE_BYTES = 64 << 20
+"""The RAM prompt cache's budget, counted by llama-cpp-python on the llama.cpp state alone (about 15 MB
+for a 600-token prompt): it holds the prompts of the last few sessions, so a session whose prefix another
+one pushed out of the live context gets it back. Each entry also keeps a copy of the logits array
+(N_BATCH x 49152 vocabulary floats = 48 MB) that the budget does not count; with the old 256 MiB budget,
+`logits_all` on and the 512 batch, ten different prompts grew the server from 235 to 2815 MB."""
+N_BATCH = 256
+"""Tokens per decode call: the logits array (and every cache entry's copy of it) is N_BATCH rows. Half
+of llama.cpp's 512 default, which a 700-token prompt still reads in three calls (the speed difference was
+not measurable on the loaded machine). With `--logits_all False` (no logprobs are ever asked for), the
+64 MiB budget and this batch, nine different 600-token prompts grew the server from 247 MB to 560-630 MB
+from the fourth prompt on, and no further."""
 _PR_SET_PDEATHSIG = 1
 
 
@@ -142,6 +151,8 @@ class EmbeddedServer:
             "--port", str(self.port),
             "--n_ctx", str(self.n_ctx),
             "--n_threads", str(self.n_threads),
+            "--n_batch", str(N_BATCH),
+            "--logits_all", "False",
             "--cache", "True",
             "--cache_size", str(CACHE_BYTES),
             "--interrupt_requests", "False",

@@ -196,7 +196,12 @@ def build_app(
 
 
 def launch(app: "gr.Blocks", settings: Settings, *, block: bool = True, quiet: bool = False) -> str:
-    """Queue and launch `app` on settings.host/port; returns the local URL."""
+    """Queue and launch `app` on settings.host/port; returns the local URL.
+
+    `_frontend=False` skips only Gradio's second reachability check (one HEAD request with a 3 s
+    timeout, which fails on a busy machine and then demands a share link); `launch` has already
+    fetched its own /startup-events over localhost before that check, so the server is known to answer.
+    """
     from sim.ui.theme import CSS, THEME
 
     app.queue(default_concurrency_limit=CONCURRENCY, max_size=QUEUE_SIZE)
@@ -213,6 +218,7 @@ def launch(app: "gr.Blocks", settings: Settings, *, block: bool = True, quiet: b
         css=CSS,
         footer_links=[],
         max_file_size=MAX_UPLOAD,
+        _frontend=False,
     )
     url = str(app.local_url)
     if not quiet:
