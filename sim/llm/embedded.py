@@ -37,7 +37,7 @@ N_BATCH = 256
 """Tokens per decode call: the logits array (and every cache entry's copy of it) is N_BATCH rows. Half
 of llama.cpp's 512 default, which a 700-token prompt still reads in three calls (the speed difference was
 not measurable on the loaded machine). With `--logits_all False` (no logprobs are ever asked for), the
-64 MiB budget and this batch, nine different 600-token prompts grew the server from 247 MB to 560-630 MB
+64 MiB budget and this batch, eight different 600-token prompts grew the server from 247 MB to 560-630 MB
 from the fourth prompt on, and no further."""
 _PR_SET_PDEATHSIG = 1
 
@@ -123,6 +123,8 @@ class EmbeddedServer:
     def __init__(self, n_ctx: int = 2048, n_threads: int | None = None, ready_timeout: float = READY_TIMEOUT):
         self.n_ctx = n_ctx
         self.n_threads = n_threads or max(1, (os.cpu_count() or 2) // 2)
+        """Half the cores: the app's scorer (torch) and web server need the rest during a turn, and
+        llama.cpp's threads wait for each other at every layer, so one losing its core stalls them all."""
         self.ready_timeout = ready_timeout
         self.model = MODEL_ALIAS
         self.port = 0
