@@ -56,6 +56,9 @@ class Dialogue(BaseModel):
     description: str = ""
     turns: list[str] = Field(min_length=1)
     expect: Expect
+    known_failure: str | None = None
+    """Why this script is known to fail today (an open defect, named). It is still run and printed as
+    XFAIL; the run fails if it starts passing (XPASS), so the marker cannot outlive the defect."""
 
 
 class Result(NamedTuple):
@@ -180,9 +183,20 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--only", nargs="*", help="run only these scripts (file names without .json)")
 
 
+def verdict(result: Result, known_failure: str | None) -> str:
+    """PASS, FAIL, XFAIL (fails for its named known defect) or XPASS (a known failure now passes)."""
+    if known_failure:
+        return "XFAIL" if result.failures else "XPASS"
+    return "FAIL" if result.failures else "PASS"
+
+
 def main(args: argparse.Namespace) -> int:
     results = run(args.model, args.only)
     total = summary(results)
+    known = {name: d.known_failure for name, d in load_dialogues().items()}
+    marks = {r.name: verdict(r, known.get(r.name)) for r in results}
+    total["xfail"] = sorted(n for n, m in marks.items() if m == "XFAIL")
+    bad = [n for n, m in marks.items() if m in ("FAIL", "XPASS")]
     if args.json:
         rows = []
         for r in results:
@@ -192,6 +206,7 @@ def main(args: argparse.Namespace) -> int:
                 {
                     "name": r.name,
                     "ok": not r.failures,
+                    "mark": marks[r.name],
                     "failures": r.failures,
                     "outcome": r.view.outcome,
                     "trust": [start, r.view.mood.trust],
@@ -204,7 +219,7 @@ def main(args: argparse.Namespace) -> int:
         for r in results:
             sources = Counter(t.reply_source for t in r.view.turns)
             start = r.view.turns[0].mood_before.trust
-            mark = "PASS" if not r.failures else "FAIL"
+            mark = marks[r.name]
             print(
                 f"{mark} {r.name}: {r.view.outcome or 'unfinished'} after {len(r.view.turns)} turns, "
                 f"trust {start}->{r.view.mood.trust}, replies "
@@ -212,9 +227,15 @@ def main(args: argparse.Namespace) -> int:
             )
             for failure in r.failures:
                 print(f"     - {failure}")
+            if mark in ("XFAIL", "XPASS"):
+                print(
+                    f"     known failure: {known[r.name]}"
+                    + (" (now passes: remove the marker)" if mark == "XPASS" else "")
+                )
         share = total["share"]
         print(
-            f"{total['passed']}/{total['scripts']} scripts passed; {total['replies']} replies: generated "
+            f"{total['passed']}/{total['scripts']} scripts passed ({len(total['xfail'])} known failures); "
+            f"{total['replies']} replies: generated "
             f"{share['generated']:.0%}, retried {share['retried']:.0%}, fallback {share['fallback']:.0%}; "
             f"guard pass rate of replies shown {total['guard_pass_rate']:.0%}"
         )
@@ -222,4 +243,4 @@ def main(args: argparse.Namespace) -> int:
         if rejected:
             print("model replies the guard rejected: " + ", ".join(f"{k} {v}" for k, v in rejected.items()))
     sys.stdout.flush()
-    return 0 if total["passed"] == total["scripts"] and total["scripts"] else 1
+    return 0 if not bad and total["scripts"] else 1
