@@ -220,6 +220,15 @@ def test_the_card_is_the_same_every_turn_and_the_move_comes_after_the_users_turn
     assert messages[-2]["content"] == "now"
 
 
+def test_example_lines_already_said_are_not_offered_again() -> None:
+    prompts, wen = load_prompts(), persona("wen-li")
+    said = wen.lines["vents"][0]
+    direction = split_turn(render(prompts["persona"], wen, "vents", [said.upper()])).direction
+    assert said not in direction and wen.lines["vents"][1] in direction
+    everything = [line for lines in wen.lines.values() for line in lines]
+    assert "- " not in split_turn(render(prompts["persona"], wen, "vents", everything)).direction
+
+
 def test_the_real_coach_rewrites_on_a_remote_model() -> None:
     rehearsal, models = make(use_default_coach=True, settings=Settings(base_url="http://remote.invalid/v1"))
     models.persona.enqueue(GOOD)

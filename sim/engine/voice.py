@@ -109,7 +109,17 @@ def clip(text: str, tokens: int) -> str:
     return f"{text[:half]} … {text[-half:]}"
 
 
-def render(prompt: Prompt, persona: Persona, move: MoveId) -> str:
+def unsaid_examples(persona: Persona, move: MoveId, previous: Sequence[str]) -> list[str]:
+    """The move's example lines not said yet (the guard rejects a repeat); else the nearest moves' ones."""
+    said = {" ".join(p.lower().split()) for p in previous}
+    for candidate in (move, *NEAREST[move]):
+        lines = [line for line in persona.lines[candidate] if " ".join(line.lower().split()) not in said]
+        if lines:
+            return lines
+    return []
+
+
+def render(prompt: Prompt, persona: Persona, move: MoveId, previous: Sequence[str] = ()) -> str:
     values = {
         "name": persona.name,
         "role": persona.role,
@@ -118,7 +128,7 @@ def render(prompt: Prompt, persona: Persona, move: MoveId) -> str:
         "incident": persona.incident,
         "how_they_took_it": persona.how_they_took_it,
         "move_hint": MOVE_HINTS[move],
-        "examples": persona.lines[move],
+        "examples": unsaid_examples(persona, move, previous),
     }
     return prompt.render(**{k: v for k, v in values.items() if k in prompt.inputs})
 
@@ -154,9 +164,9 @@ def voice(
     reasons: list[str] = []
     prompt_tokens = completion_tokens = 0
     started = time.perf_counter()
-    first_card = split_turn(render(prompts[0], persona, move)).card
+    first_card = split_turn(render(prompts[0], persona, move, previous)).card
     for attempt, (prompt, temperature) in enumerate(zip(prompts, (0.6, 0.3), strict=True)):
-        card, direction = split_turn(render(prompt, persona, move))
+        card, direction = split_turn(render(prompt, persona, move, previous))
         card = card or first_card
         system = f"{card}\n{direction}"
         messages = build_messages(card, history, said, persona.opening_line, budget, direction)
