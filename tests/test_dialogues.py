@@ -55,10 +55,12 @@ def test_rehearse_play_prints_turns_and_the_outcome_as_json(
     embedded_models: object, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     script = tmp_path / "s.json"
-    script.write_text(json.dumps({"turns": json.loads((FOLDER / "careful-samir.json").read_text())["turns"]}))
-    assert cli_main(["play", "--persona", "samir-haddad", "--script", str(script), "--json"]) == 0
+    script.write_text(
+        json.dumps({"turns": json.loads((FOLDER / "careful-mateus.json").read_text())["turns"]})
+    )
+    assert cli_main(["play", "--persona", "mateus-oliveira", "--script", str(script), "--json"]) == 0
     out = json.loads(capsys.readouterr().out)
-    assert out["outcome"] == "repaired" and out["persona"] == "samir-haddad"
+    assert out["outcome"] == "repaired" and out["persona"] == "mateus-oliveira"
     first = out["turns"][0]
     assert {"reply", "source", "phase", "mood", "detected", "anti_patterns", "feedback"} <= set(first)
     assert first["source"] in {"generated", "retried", "fallback"} and first["reply"]

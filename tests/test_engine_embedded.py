@@ -19,12 +19,12 @@ pytestmark = pytest.mark.integration
 
 def test_a_careful_conversation_on_the_embedded_model(embedded_models: Models, tmp_path: Path) -> None:
     personas = load_personas().personas
-    script = json.loads((FOLDER / "careful-samir.json").read_text(encoding="utf-8"))
+    script = json.loads((FOLDER / "careful-mateus.json").read_text(encoding="utf-8"))
     scorer = load_scorer(Settings(_env_file=None), judge=embedded_models.judge)
     with sqlite_checkpointer(tmp_path / "e.sqlite") as saver:
         rehearsal = Rehearsal(embedded_models, scorer, saver, personas)
-        view = rehearsal.start("samir-haddad", owner="tester")
-        persona = personas["samir-haddad"]
+        view = rehearsal.start("mateus-oliveira", owner="tester")
+        persona = personas["mateus-oliveira"]
         said = [view.opening_line]
         for text in script["turns"]:
             chunks: list[str] = []
