@@ -61,6 +61,14 @@ def _summary(values: Any) -> SessionSummary:
     return SessionSummary(**data, branch_of=(branch, int(turn)) if branch is not None else None)
 
 
+def create_tables(cur: Any) -> None:
+    """Create the index table and its indexes if missing (a DB-API cursor)."""
+    cur.execute(DDL)
+    for column in ("owner", "branch_of"):
+        name = f"rehearse_sessions_{column}"
+        cur.execute(f"CREATE INDEX IF NOT EXISTS {name} ON rehearse_sessions ({column})")
+
+
 class SqlIndex:
     """The index as a table, through a DB-API connection guarded by the checkpointer's lock."""
 
@@ -70,10 +78,7 @@ class SqlIndex:
         self._p = placeholder
         self._tail = upsert_tail
         with self._cursor() as cur:
-            cur.execute(DDL)
-            for column in ("owner", "branch_of"):
-                name = f"rehearse_sessions_{column}"
-                cur.execute(f"CREATE INDEX IF NOT EXISTS {name} ON rehearse_sessions ({column})")
+            create_tables(cur)
 
     @contextmanager
     def _cursor(self) -> Iterator[Any]:

@@ -12,9 +12,13 @@ from langgraph.checkpoint.base import BaseCheckpointSaver
 from langgraph.checkpoint.sqlite import SqliteSaver
 
 from sim.config import Settings
+from sim.engine.index import create_tables
 
 SQLITE_TIMEOUT_S = 30.0
 POOL_SIZE = 8
+SETUP_LOCK = 0x52454845
+"""PostgreSQL advisory lock key held while tables are created: workers starting together would
+otherwise race on CREATE TABLE IF NOT EXISTS (a unique violation in pg_type)."""
 
 
 def new_session_id() -> str:
@@ -53,7 +57,13 @@ def postgres_checkpointer(url: str) -> Iterator[BaseCheckpointSaver[Any]]:
     kwargs = {"autocommit": True, "prepare_threshold": 0, "row_factory": dict_row}
     with ConnectionPool(url, min_size=1, max_size=POOL_SIZE, kwargs=kwargs, open=True) as pool:
         saver = PostgresSaver(pool)  # type: ignore[arg-type]
-        saver.setup()
+        with pool.connection() as conn:
+            conn.execute("SELECT pg_advisory_lock(%s)", (SETUP_LOCK,))
+            try:
+                saver.setup()
+                create_tables(conn.cursor())
+            finally:
+                conn.execute("SELECT pg_advisory_unlock(%s)", (SETUP_LOCK,))
         yield saver
 
 
