@@ -130,3 +130,36 @@ def test_concurrent_sessions_across_two_pools_lose_nothing(pg_url: str) -> None:
         with ThreadPoolExecutor(max_workers=8) as pool:
             results = list(pool.map(play, range(8)))
     assert results == [texts] * 8
+
+
+def test_a_worker_waiting_for_table_setup_does_not_block_concurrent_index_builds(pg_url: str) -> None:
+    """While one worker holds the setup lock and runs LangGraph's CREATE INDEX CONCURRENTLY, a second
+    worker waiting for that lock must hold no open transaction (else the index build waits forever)."""
+    import threading
+
+    import psycopg
+
+    from sim.engine.store import SETUP_LOCK
+
+    holder = psycopg.connect(pg_url, autocommit=True)
+    builder = psycopg.connect(pg_url, autocommit=True)
+    try:
+        holder.execute("SELECT pg_advisory_lock(%s)", (SETUP_LOCK,))
+        builder.execute("CREATE TABLE IF NOT EXISTS cic_probe (x int)")
+        waiting_done = threading.Event()
+
+        def second_worker() -> None:
+            with open_checkpointer(Settings(database_url=pg_url)):
+                waiting_done.set()
+
+        worker = threading.Thread(target=second_worker, daemon=True)
+        worker.start()
+        assert not waiting_done.wait(1.0), "the second worker must wait for the setup lock"
+        builder.execute("SET statement_timeout = '15s'")
+        builder.execute("CREATE INDEX CONCURRENTLY IF NOT EXISTS cic_probe_idx ON cic_probe (x)")
+        holder.execute("SELECT pg_advisory_unlock(%s)", (SETUP_LOCK,))
+        assert waiting_done.wait(30.0), "the second worker never finished its setup"
+        worker.join(10)
+    finally:
+        holder.close()
+        builder.close()

@@ -2,6 +2,7 @@
 
 import secrets
 import sqlite3
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -19,6 +20,8 @@ POOL_SIZE = 8
 SETUP_LOCK = 0x52454845
 """PostgreSQL advisory lock key held while tables are created: workers starting together would
 otherwise race on CREATE TABLE IF NOT EXISTS (a unique violation in pg_type)."""
+SETUP_POLL_S = 0.2
+SETUP_WAIT_S = 120.0
 
 
 def new_session_id() -> str:
@@ -58,13 +61,27 @@ def postgres_checkpointer(url: str) -> Iterator[BaseCheckpointSaver[Any]]:
     with ConnectionPool(url, min_size=1, max_size=POOL_SIZE, kwargs=kwargs, open=True) as pool:
         saver = PostgresSaver(pool)  # type: ignore[arg-type]
         with pool.connection() as conn:
-            conn.execute("SELECT pg_advisory_lock(%s)", (SETUP_LOCK,))
+            _take_setup_lock(conn)
             try:
                 saver.setup()
                 create_tables(conn.cursor())
             finally:
                 conn.execute("SELECT pg_advisory_unlock(%s)", (SETUP_LOCK,))
         yield saver
+
+
+def _take_setup_lock(conn: Any) -> None:
+    """Take the setup lock by polling, never by a blocking `pg_advisory_lock`.
+
+    A worker blocked in `pg_advisory_lock` keeps a transaction open, and the holder's
+    `CREATE INDEX CONCURRENTLY` (in LangGraph's migrations) waits for every open transaction:
+    a deadlock PostgreSQL does not detect. Between polls this connection holds no transaction.
+    """
+    deadline = time.monotonic() + SETUP_WAIT_S
+    while not conn.execute("SELECT pg_try_advisory_lock(%s) AS ok", (SETUP_LOCK,)).fetchone()["ok"]:
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"another worker held the table-setup lock for over {SETUP_WAIT_S:.0f} s")
+        time.sleep(SETUP_POLL_S)
 
 
 @contextmanager
