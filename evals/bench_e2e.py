@@ -128,7 +128,7 @@ def _turn_row(
         "first_token_ms": t.first_token_ms,
         "reply_ms": t.reply_ms,
         "coach_ms": getattr(t, "coach_ms", 0.0),
-        "overhead_ms": wall_ms - t.score_ms - t.reply_ms - getattr(t, "coach_ms", 0.0),
+        "overhead_ms": wall_ms - t.score_ms - max(t.reply_ms, getattr(t, "coach_ms", 0.0)),
         "prompt_tokens": turn.prompt_tokens,
         "completion_tokens": turn.completion_tokens,
         "reply_source": turn.reply_source,

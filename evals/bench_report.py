@@ -99,7 +99,7 @@ def table(report: dict[str, Any]) -> str:
         rows.append(f"| {check['name']} | {_fmt(check['value'])} | {check['target']} | {met} |")
     turns = flat.get("turns", {})
     for key, label in (("score_ms", "scoring inside a turn"),
-                       ("overhead_ms", "graph overhead (turn - scoring - reply - coaching)"),
+                       ("overhead_ms", "graph overhead (turn - scoring - max(reply, coaching))"),
                        ("first_token_ms", "first token (the vetted reply; it is guarded whole)"),
                        ("reply_ms", "full reply (model)"),
                        ("coach_ms", "coaching rewrite"), ("wall_ms", "whole turn (in process)"),

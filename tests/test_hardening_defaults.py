@@ -102,7 +102,7 @@ def test_a_turn_past_max_chars_gets_a_message_naming_the_limit(tmp_path: Path) -
         rehearsal = Rehearsal(models, KeywordScorer(), saver, {"wen-li": persona("wen-li")},
                               settings=settings, use_default_coach=False)
         store, _ = h.start(rehearsal, h.Store(owner="big"), "wen-li", None)
-        refused = list(h.send(rehearsal, store, "x" * 20_001, reveal_delay=0))[-1]
+        refused = list(h.send(rehearsal, store, "x" * 20_001))[-1]
         assert refused.error and "20000" in refused.error and not refused.retry_send
         assert rehearsal.view(str(store.current), owner="big").turns == []
 
@@ -116,9 +116,9 @@ def test_logs_carry_no_conversation_text(
         rehearsal = Rehearsal(models, KeywordScorer(), saver, {"wen-li": persona("wen-li")},
                               use_default_coach=False)
         store, _ = h.start(rehearsal, h.Store(owner="logs"), "wen-li", None)
-        shown = list(h.send(rehearsal, store, SECRET_PHRASE, reveal_delay=0))[-1]
-        list(h.send(rehearsal, store, "", reveal_delay=0))
-        list(h.send(rehearsal, store, "x" * 30_000, reveal_delay=0))
+        shown = list(h.send(rehearsal, store, SECRET_PHRASE))[-1]
+        list(h.send(rehearsal, store, ""))
+        list(h.send(rehearsal, store, "x" * 30_000))
     assert shown.error is None
     out, err = capfd.readouterr()
     for text in (caplog.text, out, err):

@@ -36,11 +36,11 @@ def test_the_page_shows_the_models_error_with_a_retry_and_the_retry_works() -> N
                               PERSONAS, use_default_coach=False)
         store = h.Store(owner=OWNER)
         store, _ = h.start(rehearsal, store, "wen-li", None)
-        failed = list(h.send(rehearsal, store, TURN, reveal_delay=0))[-1]
+        failed = list(h.send(rehearsal, store, TURN))[-1]
         assert failed.error and "HTTP 500" in failed.error and failed.retry_send
         assert failed.draft == TURN
         server.default = GOOD
-        done = list(h.send(rehearsal, store, failed.draft, reveal_delay=0))[-1]
+        done = list(h.send(rehearsal, store, failed.draft))[-1]
     assert done.error is None and not done.retry_send
     assert [unescape(m["content"]) for m in done.messages if m["role"] == "user"] == [TURN]
 

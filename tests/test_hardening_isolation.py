@@ -74,7 +74,7 @@ def test_the_pages_handlers_show_nothing_of_anothers_session(rehearsal: Rehearsa
     assert h.open_current(rehearsal, intruder).session_id is None
     _, opened = h.open_session(rehearsal, h.Store(owner="bob"), store.current)
     assert opened.session_id is None
-    assert [s.session_id for s in list(h.send(rehearsal, intruder, SAID, reveal_delay=0))] == [None]
+    assert [s.session_id for s in list(h.send(rehearsal, intruder, SAID))] == [None]
     assert rehearsal.view(str(store.current), owner="alice").turns == []
 
 

@@ -22,7 +22,7 @@ def started(fake: FakeRehearsal, owner: str = "browser-a") -> tuple[h.Store, h.S
 
 
 def run_send(fake: FakeRehearsal, store: h.Store, text: str) -> list[h.Screen]:
-    return list(h.send(fake, store, text, reveal_delay=0))
+    return list(h.send(fake, store, text))
 
 
 def test_load_store_makes_an_owner_and_keeps_a_valid_one() -> None:
@@ -53,14 +53,14 @@ def test_default_difficulty_leaves_the_choice_to_the_persona(fake: FakeRehearsal
     assert fake.sessions[scr.session_id].difficulty == "normal"
 
 
-def test_send_shows_the_turn_at_once_then_reveals_the_reply(fake: FakeRehearsal) -> None:
+def test_send_shows_the_turn_at_once_then_the_reply_then_the_feedback(fake: FakeRehearsal) -> None:
     store, _ = started(fake)
     frames = run_send(fake, store, "I'm sorry <script>x</script>")
     first, last = frames[0], frames[-1]
     assert first.messages[-2] == {"role": "user", "content": "I&#x27;m sorry &lt;script&gt;x&lt;/script&gt;"}
     assert first.messages[-1] == {"role": "assistant", "content": h.TYPING}
-    partial = [f.messages[-1]["content"] for f in frames[1:-1]]
-    assert len(partial) >= 2 and all(p.endswith(h.TYPING) for p in partial[:-1])
+    replied = frames[-2]
+    assert replied.messages[-1] == last.messages[-1] and replied.panel == first.panel
     assert last.messages[-1]["content"] == "Reply number 1, with &lt;b&gt;markup&lt;/b&gt; the model made up."
     assert last.draft == "" and last.error is None
     assert "✓ Apologize sincerely" in last.panel and '<mark class="rh-good"' in last.panel

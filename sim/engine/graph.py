@@ -16,7 +16,10 @@ from sim.personas import Persona
 from sim.prompts import Prompt, load_prompts
 from sim.scoring.types import Scorer
 
-PIPELINE = ("score", "advance", "choose", "voice", "coach", "record")
+PIPELINE = ("score", "advance", "choose")
+PARALLEL = ("voice", "coach")
+"""After `choose`, the reply and the coaching run side by side (coaching does not read the reply),
+so a turn costs the longer of the two, not their sum; `record` waits for both."""
 
 
 def default_coach() -> CoachFn | None:
@@ -65,5 +68,8 @@ def build_graph(
     graph.add_conditional_edges(START, route_start, {"score": "score", "__end__": END})
     for before, after in pairwise(PIPELINE):
         graph.add_edge(before, after)
+    for branch in PARALLEL:
+        graph.add_edge(PIPELINE[-1], branch)
+    graph.add_edge(list(PARALLEL), "record")
     graph.add_edge("record", END)
     return graph.compile(checkpointer=checkpointer)

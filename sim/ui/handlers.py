@@ -8,7 +8,6 @@ the rehearse tab shows) or plain values; `sim.ui.app` turns them into component 
 import queue
 import secrets
 import threading
-import time
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -192,8 +191,25 @@ def _run_send(
     return chunks, result
 
 
-def send(rehearsal: RehearsalLike, store: Store, text: str, reveal_delay: float = 0.04) -> Iterator[Screen]:
+def _drain(chunks: "queue.Queue[str | None]") -> str:
+    """The chunks already waiting, without blocking; a None (the end) is put back for the caller."""
+    got = ""
+    while True:
+        try:
+            chunk = chunks.get_nowait()
+        except queue.Empty:
+            return got
+        if chunk is None:
+            chunks.put(None)
+            return got
+        got += chunk
+
+
+def send(rehearsal: RehearsalLike, store: Store, text: str) -> Iterator[Screen]:
     """Send one turn: show it at once, then the colleague's vetted reply as it arrives, then the feedback.
+
+    The reply is vetted whole before any of it arrives, so it is shown as soon as it comes, with no
+    typing animation holding back the feedback.
 
     An InputError keeps the text in the box with the message; a ModelError keeps it too and offers a retry.
     """
@@ -221,9 +237,8 @@ def send(rehearsal: RehearsalLike, store: Store, text: str, reveal_delay: float 
     chunks, result = _run_send(rehearsal, store, before.id, text)
     shown = ""
     while (chunk := chunks.get()) is not None:
-        shown += chunk
-        yield showing(render.plain(shown.rstrip()) + " " + TYPING)
-        time.sleep(reveal_delay)
+        shown += chunk + _drain(chunks)
+        yield showing(render.plain(shown.rstrip()))
     if isinstance(result.error, InputError):
         yield screen(before, draft=text, error=str(result.error))
     elif isinstance(result.error, ModelError):
