@@ -34,6 +34,7 @@ typecheck: $(STAMP)
 
 evals: $(STAMP)
 	$(PY) -m evals scorer --data evals/data/test.jsonl --check --baseline evals/scorer_baseline.json
+	$(PY) -m evals relevance --check
 	$(PY) -m evals dialogues
 	$(PY) -m evals reliability
 

@@ -10,6 +10,7 @@ RUNNERS = {
     "dialogues": ("evals.dialogues", "run the scripted conversations in evals/dialogues/"),
     "reliability": ("evals.reliability", "bad input, injections, faults, durability, concurrency"),
     "bench": ("evals.bench", "latency, throughput and memory on this machine"),
+    "relevance": ("evals.relevance", "the topic check on hand-labelled replies of the embedded model"),
 }
 
 

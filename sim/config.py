@@ -43,6 +43,11 @@ class Settings(BaseSettings):
         description="better reply in coaching: llm = the coach model rewrites it, rubric = built from the "
         "rubric's examples and the persona's incident, auto = llm only when a remote model is configured",
     )
+    topic_check: Literal["auto", "on", "off"] = Field(
+        "auto",
+        description="replace a generated reply that is about nothing in the conversation (MiniLM similarity) "
+        "with the persona's authored line; auto = on for the embedded model only",
+    )
 
     @property
     def embedded(self) -> bool:
@@ -53,6 +58,11 @@ class Settings(BaseSettings):
     def coach_uses_model(self) -> bool:
         """True when coaching asks the coach model for the better reply (see `coach_rewrite`)."""
         return self.coach_rewrite == "llm" or (self.coach_rewrite == "auto" and not self.embedded)
+
+    @property
+    def checks_topic(self) -> bool:
+        """True when generated replies must pass the topic check (see `topic_check`)."""
+        return self.topic_check == "on" or (self.topic_check == "auto" and self.embedded)
 
 
 @lru_cache(maxsize=1)

@@ -134,3 +134,24 @@ def test_a_trimmed_reply_equal_to_an_earlier_one_is_a_repeat() -> None:
     shown = check(long, WEN).text
     assert shown == "Oh. Okay. I wasn't expecting you to say that."
     assert "repeats an earlier reply" in reasons(long, previous=[shown])
+
+
+@pytest.mark.parametrize(
+    "reply",
+    [
+        "- Right now: You called it p-hacking in front of Michael. That stung.",
+        "Right now: You called it p-hacking in front of Michael. That stung.",
+        "- You called it p-hacking in front of Michael. That stung.",
+    ],
+)
+def test_the_directions_format_echoed_at_the_start_is_stripped(reply: str) -> None:
+    result = check(reply, WEN)
+    assert result.ok and result.text == "You called it p-hacking in front of Michael. That stung."
+
+
+def test_the_direction_quoted_inside_a_reply_is_a_leak() -> None:
+    assert "prompt leak" in reasons("Fine. Right now: you are guarded. Lines you might say now.")
+
+
+def test_right_now_without_the_directions_colon_is_ordinary_speech() -> None:
+    assert check("Right now I don't trust your numbers.", WEN).ok

@@ -10,6 +10,7 @@ from langgraph.graph import END, START, StateGraph
 from langgraph.graph.state import CompiledStateGraph
 
 from sim.engine.nodes import CoachFn, Nodes, route_start
+from sim.engine.relevance import TopicGate
 from sim.engine.state import EngineState
 from sim.llm.protocol import ChatModel
 from sim.personas import Persona
@@ -48,8 +49,10 @@ def build_graph(
     prompts: tuple[Prompt, Prompt] | None = None,
     coach_fn: CoachFn | None = None,
     use_default_coach: bool = True,
+    topic_gate: TopicGate | None = None,
 ) -> CompiledStateGraph[Any, Any, Any, Any]:
-    """Compile the graph; pass `coach_fn` to replace (or `use_default_coach=False` to skip) coaching."""
+    """Compile the graph; pass `coach_fn` to replace (or `use_default_coach=False` to skip) coaching,
+    and `topic_gate` to send replies about nothing in the conversation to the authored lines."""
     nodes = Nodes(
         persona_model=persona_model,
         scorer=scorer,
@@ -57,6 +60,7 @@ def build_graph(
         prompts=prompts or persona_prompts(),
         coach_model=coach_model,
         coach_fn=coach_fn or (default_coach() if use_default_coach else None),
+        topic_gate=topic_gate,
     )
     graph = StateGraph(EngineState)
     graph.add_node("score", nodes.score)

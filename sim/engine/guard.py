@@ -27,7 +27,8 @@ _OUT_OF_CHARACTER = re.compile(
 )
 _LEAK = re.compile(
     r"(system prompt|instructions?:|persona card|your (move|character|role) is|\bmove:|speaking_style"
-    r"|how_they_took_it|rebuilds_trust|opening_line|personality:|incident:|situation:|triggers:)",
+    r"|how_they_took_it|rebuilds_trust|opening_line|personality:|incident:|situation:|triggers:"
+    r"|right now:|lines you might say)",
     re.IGNORECASE,
 )
 _APOLOGY = re.compile(
@@ -45,6 +46,8 @@ _SENTENCE = re.compile(r"[^.!?]+(?:[.!?]+[\"')\]]*|$)")
 _WORD = re.compile(r"[a-z0-9']+")
 _QUOTED = re.compile(r"(?<!\w)['\"“‘«`]([^'\"“”‘’«»`\n]{2,60})['\"”’»`](?!\w)")
 _TOKEN = re.compile(r"[^\s,.;:!?()\[\]{}\"'“”«»]+")
+_ECHOED_DIRECTION = re.compile(r"^\s*(?:[-*•]\s+)?(?:right now\s*:\s*)?", re.I)
+"""A small model often opens with the direction's own format: an example line's bullet, "Right now:"."""
 _NARRATION = re.compile(r"^\s*[(\[]|\*[^*\n]{3,}\*")
 
 
@@ -93,6 +96,7 @@ def clean(reply: str, persona: Persona) -> str:
     text = reply.replace("\r", "").strip()
     own_label = re.compile(rf"^\s*\**\s*{re.escape(persona.name.split()[0])}[^:\n]{{0,30}}:\s*", re.I)
     text = own_label.sub("", text, count=1)
+    text = _ECHOED_DIRECTION.sub("", text, count=1)
     text = re.sub(r"\s+", " ", text).strip()
     if len(text) >= 2 and text[0] == text[-1] and text[0] in "\"'":
         text = text[1:-1].strip()

@@ -16,6 +16,7 @@ from typing import Any, Final, Literal
 from langgraph.config import get_stream_writer
 
 from sim.engine.phases import PhaseStep
+from sim.engine.relevance import TopicGate
 from sim.engine.state import Coaching, EngineState, Mood, TurnRecord
 from sim.engine.turn import apply_turn, is_strike, next_move
 from sim.engine.voice import voice
@@ -65,6 +66,7 @@ class Nodes:
     prompts: tuple[Prompt, Prompt]
     coach_model: ChatModel | None = None
     coach_fn: CoachFn | None = None
+    topic_gate: TopicGate | None = None
 
     def persona(self, state: EngineState) -> Persona:
         found = self.personas.get(state["persona_id"])
@@ -140,6 +142,7 @@ class Nodes:
             user_text=str(state.get("pending")),
             injected="injection" in score.anti,
             turn_index=len(turns),
+            gate=self.topic_gate,
         )
         first_token_ms = _ms(draft["t0"]) if "t0" in draft else None
         writer = get_stream_writer()

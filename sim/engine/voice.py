@@ -2,6 +2,8 @@
 
 First try: prompts/persona.md. If the guard rejects it: one retry with prompts/persona_strict.md.
 If that fails too: the persona's authored line for the move, rotated so it does not repeat.
+A reply that passes the guard but is about nothing in the conversation (sim/engine/relevance.py) goes
+straight to the authored line: a retry of the same model rarely does better, and costs a second reply.
 
 A prompt's text before TURN_MARK is the persona card (the same every turn); after it comes this turn's
 direction (move hint, example lines), sent as a system message after the user's latest turn. The card,
@@ -15,6 +17,7 @@ from typing import Final, NamedTuple
 
 from sim.engine.guard import check
 from sim.engine.moves import MOVE_HINTS
+from sim.engine.relevance import TopicGate
 from sim.llm.protocol import ChatMessage, ChatModel, ModelError
 from sim.llm.tokens import count_message_tokens, count_tokens, fit_messages
 from sim.personas import Persona
@@ -156,6 +159,7 @@ def voice(
     user_text: str,
     injected: bool,
     turn_index: int,
+    gate: TopicGate | None = None,
 ) -> Voiced:
     """Generate, guard, retry once, fall back. A ModelError on the first call propagates."""
     previous = [persona.opening_line, *(reply for _, reply in history)]
@@ -182,6 +186,10 @@ def voice(
         verdict = check(
             reply.text, persona, instructions=system, previous=previous, user_text=said, move=move
         )
+        answered = "" if injected else said
+        if verdict.ok and gate is not None and not gate.on_topic(verdict.text, persona, answered):
+            reasons.append(f"{'retry' if attempt else 'first'}: off topic")
+            break
         if verdict.ok:
             source: ReplySource = "generated" if attempt == 0 else "retried"
             elapsed = (time.perf_counter() - started) * 1000
