@@ -1,0 +1,169 @@
+"""Fine-tune MiniLM's top transformer layers for the rubric labels (multi-label BCE through a linear head).
+
+The lower layers stay frozen, so their output is computed once per text and cached; only the top
+`layers` layers and a linear head over the 17 labels are trained. The head is discarded afterwards:
+the tuned layers make better sentence embeddings for the per-label logistic regression.
+"""
+
+import copy
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
+from typing import Any, NamedTuple
+
+import numpy as np
+import torch
+from sklearn.model_selection import KFold
+
+
+@dataclass(frozen=True)
+class TuneConfig:
+    """Training settings, chosen by 5-fold cross-validation on the training split."""
+
+    layers: int = 2
+    epochs: int = 12
+    lr: float = 2e-4
+    head_lr: float = 3e-3
+    batch: int = 16
+    dropout: float = 0.1
+    scale: float = 10.0
+    warmup: float = 0.1
+    weight_decay: float = 0.01
+    max_length: int = 128
+
+    def as_meta(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+class Frozen(NamedTuple):
+    """Token states below the tuned layers (texts x tokens x hidden) and the attention mask."""
+
+    hidden: torch.Tensor
+    mask: torch.Tensor
+
+
+def pool(hidden: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+    """Mean of the unmasked token states, L2-normalised (sentence-transformers' mean pooling + Normalize)."""
+    weights = mask.unsqueeze(-1).to(hidden.dtype)
+    summed = (hidden * weights).sum(1) / weights.sum(1).clamp(min=1e-9)
+    return torch.nn.functional.normalize(summed, dim=-1)
+
+
+def positive_weights(y: np.ndarray) -> np.ndarray:
+    """Per-label BCE weight of a positive: sqrt(negatives / positives), 1 for a label never seen."""
+    positives = y.sum(0).astype(np.float64)
+    return np.where(positives > 0, np.sqrt((len(y) - positives) / np.maximum(positives, 1)), 1.0)
+
+
+def lr_factor(step: int, steps: int, warmup: float) -> float:
+    """Linear warm-up over the first `warmup` share of the steps, then linear decay to 0."""
+    warm = max(1.0, warmup * steps)
+    return min(1.0, (step + 1) / warm) * max(0.0, (steps - step) / steps)
+
+
+class TopLayers(torch.nn.Module):
+    """Copies of the encoder's top layers plus a linear head over the labels."""
+
+    def __init__(self, bert: Any, config: TuneConfig, labels: int) -> None:
+        super().__init__()
+        first = len(bert.encoder.layer) - config.layers
+        self.first = first
+        self.bert_config = bert.config
+        self.layers = torch.nn.ModuleList(copy.deepcopy(bert.encoder.layer[first:]))
+        self.head = torch.nn.Linear(bert.config.hidden_size, labels)
+        self.drop = torch.nn.Dropout(config.dropout)
+        self.scale = config.scale
+
+    def embed(self, hidden: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+        from transformers.masking_utils import create_bidirectional_mask
+
+        extended = create_bidirectional_mask(
+            config=self.bert_config, inputs_embeds=hidden, attention_mask=mask
+        )
+        for layer in self.layers:
+            out = layer(hidden, attention_mask=extended)
+            hidden = out[0] if isinstance(out, tuple) else out
+        return pool(hidden, mask)
+
+    def forward(self, hidden: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+        return self.head(self.drop(self.embed(hidden, mask)) * self.scale)
+
+    def layer_state(self) -> dict[str, np.ndarray]:
+        """The tuned layers' weights under their names in the base encoder (`encoder.layer.N.…`)."""
+        return {
+            f"encoder.layer.{self.first + i}.{name}": value.detach().cpu().numpy()
+            for i, layer in enumerate(self.layers)
+            for name, value in layer.state_dict().items()
+        }
+
+    def round_to_half(self) -> None:
+        """Round the tuned layers' weights to fp16 precision (what the shipped delta stores)."""
+        with torch.no_grad():
+            for p in self.layers.parameters():
+                p.copy_(p.half().float())
+
+
+def frozen_states(bert: Any, tokenizer: Any, texts: Sequence[str], config: TuneConfig) -> Frozen:
+    """Run the frozen lower layers once over every text (padded to the longest)."""
+    enc = tokenizer(
+        list(texts), padding=True, truncation=True, max_length=config.max_length, return_tensors="pt"
+    )
+    bert.eval()
+    chunks = []
+    with torch.inference_mode():
+        for start in range(0, len(texts), 64):
+            part = {k: v[start : start + 64] for k, v in enc.items()}
+            out = bert(**part, output_hidden_states=True)
+            chunks.append(out.hidden_states[len(bert.encoder.layer) - config.layers].clone())
+    return Frozen(torch.cat(chunks), enc["attention_mask"].clone())
+
+
+def tune(bert: Any, states: Frozen, y: np.ndarray, config: TuneConfig, seed: int) -> TopLayers:
+    """Train the top layers and head on (states, y) with AdamW and a warm-up/decay schedule; seeded."""
+    torch.manual_seed(seed)
+    model = TopLayers(bert, config, y.shape[1])
+    optimizer = torch.optim.AdamW(
+        [
+            {"params": model.layers.parameters(), "lr": config.lr},
+            {"params": model.head.parameters(), "lr": config.head_lr},
+        ],
+        weight_decay=config.weight_decay,
+    )
+    per_epoch = (len(y) + config.batch - 1) // config.batch
+    steps = config.epochs * per_epoch
+    schedule = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda s: lr_factor(s, steps, config.warmup))
+    loss_fn = torch.nn.BCEWithLogitsLoss(pos_weight=torch.tensor(positive_weights(y), dtype=torch.float32))
+    targets = torch.tensor(y, dtype=torch.float32)
+    order = torch.Generator().manual_seed(seed)
+    model.train()
+    for _ in range(config.epochs):
+        perm = torch.randperm(len(y), generator=order)
+        for start in range(0, len(y), config.batch):
+            idx = perm[start : start + config.batch]
+            length = int(states.mask[idx].sum(1).max())
+            logits = model(states.hidden[idx, :length], states.mask[idx, :length])
+            loss = loss_fn(logits, targets[idx])
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+            schedule.step()
+    model.eval()
+    model.round_to_half()
+    return model
+
+
+def embed_states(model: TopLayers, states: Frozen) -> np.ndarray:
+    """Sentence embeddings of cached states through the tuned layers (rows: texts)."""
+    with torch.inference_mode():
+        return model.embed(states.hidden, states.mask).numpy().astype(np.float32)
+
+
+def cross_fitted(
+    bert: Any, states: Frozen, y: np.ndarray, config: TuneConfig, seed: int, folds: int = 5
+) -> np.ndarray:
+    """Each text embedded by layers tuned without it (k-fold), so a classifier fit on them is honest."""
+    out = np.zeros((len(y), bert.config.hidden_size), dtype=np.float32)
+    for train_idx, val_idx in KFold(folds, shuffle=True, random_state=seed).split(y):
+        part = Frozen(states.hidden[train_idx], states.mask[train_idx])
+        model = tune(bert, part, y[train_idx], config, seed)
+        out[val_idx] = embed_states(model, Frozen(states.hidden[val_idx], states.mask[val_idx]))
+    return out
