@@ -1,0 +1,123 @@
+"""Fine-tuning the top MiniLM layers and shipping them as a delta, on a tiny random BERT (no model files)."""
+
+import itertools
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+from transformers import BertConfig, BertModel
+
+from sim.scoring.delta import DeltaError, apply_delta, fingerprint, load_delta, save_delta
+from sim.scoring.finetune import (
+    Frozen,
+    TuneConfig,
+    cross_fitted,
+    embed_states,
+    lr_factor,
+    pool,
+    positive_weights,
+    tune,
+)
+
+TINY = TuneConfig(layers=1, epochs=15, lr=1e-3, head_lr=1e-2, batch=8, scale=5.0)
+
+
+def tiny_bert() -> BertModel:
+    torch.manual_seed(0)
+    config = BertConfig(
+        vocab_size=40, hidden_size=16, num_hidden_layers=2, num_attention_heads=2, intermediate_size=32
+    )
+    return BertModel(config).eval()
+
+
+def separable(n: int = 48) -> tuple[Frozen, np.ndarray]:
+    """Label 0 is on when the tokens' first feature is positive; label 1 never."""
+    rng = np.random.default_rng(0)
+    hidden = rng.normal(size=(n, 6, 16)).astype(np.float32)
+    y = np.zeros((n, 2), dtype=np.float32)
+    y[:, 0] = rng.random(n) > 0.5
+    hidden[:, :, 0] += np.where(y[:, :1] > 0, 3.0, -3.0)
+    mask = torch.ones((n, 6), dtype=torch.long)
+    mask[::3, 4:] = 0
+    return Frozen(torch.from_numpy(hidden), mask), y
+
+
+def test_pool_ignores_masked_tokens_and_normalises() -> None:
+    hidden = torch.tensor([[[1.0, 0.0], [3.0, 0.0], [100.0, 100.0]]])
+    mask = torch.tensor([[1, 1, 0]])
+    np.testing.assert_allclose(pool(hidden, mask).numpy(), [[1.0, 0.0]], atol=1e-6)
+    assert pool(hidden, torch.tensor([[1, 1, 1]])).norm().item() == pytest.approx(1.0)
+
+
+def test_positive_weights_favour_rare_labels() -> None:
+    y = np.array([[1, 0, 1], [0, 0, 1], [0, 0, 1], [0, 0, 0]])
+    np.testing.assert_allclose(positive_weights(y), [np.sqrt(3.0), 1.0, np.sqrt(1 / 3)])
+
+
+def test_lr_factor_warms_up_then_decays_to_zero() -> None:
+    factors = [lr_factor(s, 100, 0.1) for s in range(100)]
+    assert factors[0] == pytest.approx(0.1)
+    assert max(factors) == pytest.approx(factors[9]) and factors[9] > 0.9
+    assert all(a >= b for a, b in itertools.pairwise(factors[9:]))
+    assert factors[-1] == pytest.approx(0.01)
+
+
+def test_tuning_learns_a_label_reproducibly() -> None:
+    bert = tiny_bert()
+    states, y = separable()
+    model = tune(bert, states, y, TINY, seed=0)
+    again = tune(bert, states, y, TINY, seed=0)
+    for name, value in model.layer_state().items():
+        np.testing.assert_array_equal(value, again.layer_state()[name])
+    assert set(model.layer_state()) <= set(bert.state_dict())
+    with torch.inference_mode():
+        probs = torch.sigmoid(model(states.hidden, states.mask)).numpy()
+    assert ((probs[:, 0] >= 0.5) == (y[:, 0] > 0)).mean() > 0.9
+    assert probs[:, 1].max() < 0.5
+    embeddings = embed_states(model, states)
+    np.testing.assert_allclose(np.linalg.norm(embeddings, axis=1), 1.0, atol=1e-5)
+
+
+def test_cross_fitted_embeds_every_text_once() -> None:
+    bert = tiny_bert()
+    states, y = separable(30)
+    out = cross_fitted(bert, states, y, replace(TINY, epochs=2), seed=0, folds=3)
+    assert out.shape == (30, 16)
+    np.testing.assert_allclose(np.linalg.norm(out, axis=1), 1.0, atol=1e-5)
+
+
+def test_delta_round_trips_and_overwrites_only_the_tuned_layers(tmp_path: Path) -> None:
+    bert = tiny_bert()
+    states, y = separable()
+    model = tune(bert, states, y, replace(TINY, epochs=3), seed=0)
+    path = tmp_path / "delta.npz"
+    saved = save_delta(model.layer_state(), path)
+    loaded = load_delta(path)
+    assert loaded.fingerprint == saved.fingerprint == fingerprint(model.layer_state())
+    target = tiny_bert()
+    before = {k: v.clone() for k, v in target.state_dict().items()}
+    apply_delta(target, loaded)
+    after = target.state_dict()
+    changed = {k for k in after if not torch.equal(after[k], before[k])}
+    assert changed and all(k.startswith("encoder.layer.1.") for k in changed)
+    with torch.inference_mode():
+        tuned = model.layers[0](states.hidden[:4], attention_mask=None)
+        shipped = target.encoder.layer[1](states.hidden[:4], attention_mask=None)
+    tuned = tuned[0] if isinstance(tuned, tuple) else tuned
+    shipped = shipped[0] if isinstance(shipped, tuple) else shipped
+    np.testing.assert_allclose(shipped.numpy(), tuned.numpy(), atol=1e-5)
+
+
+def test_delta_that_does_not_fit_the_model_is_refused(tmp_path: Path) -> None:
+    bert = tiny_bert()
+    wrong_shape = save_delta({"encoder.layer.1.output.dense.bias": np.zeros(3)}, tmp_path / "a.npz")
+    with pytest.raises(DeltaError, match="shape"):
+        apply_delta(bert, wrong_shape)
+    unknown = save_delta({"encoder.layer.9.output.dense.bias": np.zeros(16)}, tmp_path / "b.npz")
+    with pytest.raises(DeltaError, match="not in the base model"):
+        apply_delta(bert, unknown)
+    (tmp_path / "c.npz").write_bytes(b"not a delta")
+    with pytest.raises(DeltaError):
+        load_delta(tmp_path / "c.npz")
