@@ -1,15 +1,27 @@
-"""`python -m evals train`: fit the default scorer's classifier on evals/data/train.jsonl (fixed seed)."""
+"""`python -m evals train`: fit the default scorer on evals/data/train.jsonl (fixed seed).
+
+By default MiniLM's top layers are fine-tuned for the labels first (sim/scoring/finetune.py): the
+classifier is fit on cross-fitted embeddings (each turn embedded by layers tuned without it), and the
+layers tuned on all turns are saved as an fp16 delta next to the classifier. `--layers 0` keeps the
+frozen base embeddings (and removes the delta).
+"""
 
 import argparse
 import json
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
+from typing import Any
+
+import numpy as np
 
 from sim.scoring.dataset import DatasetError, load_examples
-from sim.scoring.embedder import EmbeddingError, load_embedder
+from sim.scoring.delta import DELTA_PATH, save_delta
+from sim.scoring.embedder import EmbeddingError, MiniLM
+from sim.scoring.finetune import TuneConfig, cross_fitted, frozen_states, tune
 from sim.scoring.model import MODEL_PATH, load_classifier, save_classifier
-from sim.scoring.training import train
+from sim.scoring.training import FOLDS, targets, train
 
 DEFAULT_DATA = Path(__file__).resolve().parent / "data" / "train.jsonl"
 
@@ -19,36 +31,55 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--data", type=Path, default=DEFAULT_DATA, help="training JSONL (default: %(default)s)"
     )
     parser.add_argument("--out", type=Path, default=MODEL_PATH, help="classifier file (default: %(default)s)")
-    parser.add_argument("--seed", type=int, default=0, help="random seed for folds and solvers")
+    parser.add_argument(
+        "--delta-out", type=Path, default=DELTA_PATH, help="tuned encoder layers (default: %(default)s)"
+    )
+    parser.add_argument(
+        "--layers",
+        type=int,
+        default=TuneConfig().layers,
+        help="top MiniLM layers to fine-tune; 0 = frozen embeddings (default: %(default)s)",
+    )
+    parser.add_argument("--seed", type=int, default=0, help="random seed for folds, solvers and tuning")
 
 
 def main(args: argparse.Namespace) -> int:
     try:
         examples = load_examples(args.data)
-        embedder = load_embedder()
+        embedder = MiniLM()
     except (DatasetError, EmbeddingError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     started = time.perf_counter()
-    embeddings = embedder.encode([ex.text for ex in examples])
-    fit = train(examples, embeddings, seed=args.seed)
+    texts = [ex.text for ex in examples]
+    report: dict[str, Any] = {"examples": len(examples)}
+    meta: dict[str, Any] = {"encoder_delta": None}
+    if args.layers > 0:
+        config = replace(TuneConfig(), layers=args.layers)
+        y = targets(examples).astype(np.float32)
+        states = frozen_states(embedder.transformer, embedder.tokenizer, texts, config)
+        embeddings = cross_fitted(embedder.transformer, states, y, config, args.seed, FOLDS)
+        final = tune(embedder.transformer, states, y, config, args.seed)
+        delta = save_delta(final.layer_state(), args.delta_out)
+        meta = {"encoder_delta": delta.fingerprint, "tuning": config.as_meta()}
+        report["delta"] = {"file": str(args.delta_out), "bytes": args.delta_out.stat().st_size}
+        report["tune_seconds"] = round(time.perf_counter() - started, 1)
+    else:
+        embeddings = embedder.encode(texts)
+        args.delta_out.unlink(missing_ok=True)
+    fit = train(examples, embeddings, seed=args.seed, meta=meta)
     size = save_classifier(fit.classifier, args.out)
     load_started = time.perf_counter()
     load_classifier(args.out)
     load_ms = (time.perf_counter() - load_started) * 1000
-    print(
-        json.dumps(
-            {
-                "examples": len(examples),
-                "cv_macro_f1_principles": fit.cv_macro_f1,
-                "assertive_cues": fit.classifier.assertive,
-                "cv_f1": fit.cv_f1,
-                "file": str(args.out),
-                "bytes": size,
-                "load_ms": round(load_ms, 1),
-                "seconds": round(time.perf_counter() - started, 1),
-            },
-            indent=2,
-        )
-    )
+    report |= {
+        "cv_macro_f1_principles": fit.cv_macro_f1,
+        "assertive_cues": fit.classifier.assertive,
+        "cv_f1": fit.cv_f1,
+        "file": str(args.out),
+        "bytes": size,
+        "load_ms": round(load_ms, 1),
+        "seconds": round(time.perf_counter() - started, 1),
+    }
+    print(json.dumps(report, indent=2))
     return 0

@@ -18,10 +18,16 @@ def load_scorer(settings: Settings, judge: ChatModel | None = None) -> Scorer:
         assert judge is not None
         return JudgeScorer(judge)
     from sim.scoring.embed import EmbedScorer
-    from sim.scoring.embedder import load_embedder
-    from sim.scoring.model import load_classifier
+    from sim.scoring.embedder import load_scoring_embedder
+    from sim.scoring.model import ModelFileError, load_classifier
 
-    embed = EmbedScorer(load_classifier(), load_embedder())
+    classifier, embedder = load_classifier(), load_scoring_embedder()
+    if classifier.meta.get("encoder_delta") != embedder.delta_id:
+        raise ModelFileError(
+            f"the classifier was trained on encoder delta {classifier.meta.get('encoder_delta')!r}, "
+            f"the embedder has {embedder.delta_id!r}; run `python -m evals train`"
+        )
+    embed = EmbedScorer(classifier, embedder)
     if settings.scorer == "ensemble":
         from sim.scoring.ensemble import EnsembleScorer
         from sim.scoring.judge import JudgeScorer

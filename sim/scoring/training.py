@@ -4,8 +4,9 @@ Everything is chosen on the training data only: 5-fold out-of-fold probabilities
 label, the regularisation strength and the decision threshold with the best F1.
 """
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from sklearn.linear_model import LogisticRegression
@@ -98,8 +99,16 @@ def assertive_cues(examples: Sequence[Example]) -> tuple[str, ...]:
     )
 
 
-def train(examples: Sequence[Example], embeddings: np.ndarray, seed: int = 0) -> Fit:
-    """Choose each label's C and threshold by cross-validation on `examples`, then fit on all of them."""
+def train(
+    examples: Sequence[Example],
+    embeddings: np.ndarray,
+    seed: int = 0,
+    meta: Mapping[str, Any] | None = None,
+) -> Fit:
+    """Choose each label's C and threshold by cross-validation on `examples`, then fit on all of them.
+
+    `meta` adds facts to the classifier's record (which embeddings it was trained on).
+    """
     texts = [ex.text for ex in examples]
     y = targets(examples)
     n = len(LABELS)
@@ -124,6 +133,7 @@ def train(examples: Sequence[Example], embeddings: np.ndarray, seed: int = 0) ->
         "train_examples": len(examples),
         "cv_macro_f1_principles": macro,
         "embedding": "all-MiniLM-L6-v2",
+        **(meta or {}),
     }
     assertive = assertive_cues(examples)
     return Fit(Classifier(vocab, weights, bias, thresholds, meta, assertive), macro, cv_f1)
