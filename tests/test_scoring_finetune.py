@@ -121,3 +121,18 @@ def test_delta_that_does_not_fit_the_model_is_refused(tmp_path: Path) -> None:
     (tmp_path / "c.npz").write_bytes(b"not a delta")
     with pytest.raises(DeltaError):
         load_delta(tmp_path / "c.npz")
+
+
+def test_scorer_refuses_a_classifier_trained_on_another_delta(monkeypatch: pytest.MonkeyPatch) -> None:
+    from types import SimpleNamespace
+
+    from sim.config import Settings
+    from sim.scoring import embedder, load_scorer, model
+
+    monkeypatch.setattr(model, "load_classifier", lambda: SimpleNamespace(meta={"encoder_delta": "abc"}))
+    monkeypatch.setattr(embedder, "load_scoring_embedder", lambda: SimpleNamespace(delta_id=None))
+    settings = Settings(_env_file=None, scorer="embed")  # type: ignore[call-arg]
+    with pytest.raises(model.ModelFileError, match="python -m evals train"):
+        load_scorer(settings)
+    monkeypatch.setattr(embedder, "load_scoring_embedder", lambda: SimpleNamespace(delta_id="abc"))
+    assert load_scorer(settings).embedder.delta_id == "abc"  # type: ignore[attr-defined]
