@@ -19,7 +19,7 @@ from sklearn.model_selection import KFold
 class TuneConfig:
     """Training settings, chosen by 5-fold cross-validation on the training split."""
 
-    layers: int = 2
+    layers: int = 3
     epochs: int = 12
     lr: float = 2e-4
     head_lr: float = 3e-3
