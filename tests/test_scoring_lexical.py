@@ -122,3 +122,18 @@ def test_reason_is_one_line_naming_what_was_found() -> None:
     reason = make_reason({"apologize": 2, "listen": 1}, ["excuse"], ["a hedged apology does not count"])
     assert "\n" not in reason
     assert "apologize" in reason and "listen" in reason and "excuse" in reason
+
+
+@pytest.mark.parametrize(
+    ("text", "found"),
+    [
+        ("Honestly, the spec kept changing, so the delay wasn't really my fault.", True),
+        ("It's not my fault the vendor shipped late.", True),
+        ("That isn’t entirely my fault.", True),
+        ("I did nothing wrong here.", True),
+        ("It was my fault, and I should have told you.", False),
+        ("That was my fault entirely.", False),
+    ],
+)
+def test_denying_fault_is_a_defensive_cue(text: str, found: bool) -> None:
+    assert ("did_nothing_wrong" in {h.cue for h in find_cues(text)}) is found

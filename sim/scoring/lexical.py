@@ -101,8 +101,9 @@ CUES: Final[tuple[Cue, ...]] = (
         "did_nothing_wrong",
         "defensive",
         "defensive",
-        r"\b(?:I\s+did(?:\s+nothing|n't\s+do\s+anything)\s+wrong|not\s+my\s+fault|"
-        r"why\s+am\s+I\s+(?:always\s+)?the\s+(?:bad\s+guy|villain|one)|what\s+about\s+you)\b",
+        r"(?:\bI\s+did(?:\s+nothing|n't\s+do\s+anything)\s+wrong|"
+        r"(?:\bnot|n['’]t)\s+(?:really\s+|entirely\s+|all\s+)?my\s+fault|"
+        r"\bwhy\s+am\s+I\s+(?:always\s+)?the\s+(?:bad\s+guy|villain|one)|\bwhat\s+about\s+you)\b",
     ),
     _cue(
         "ignore_instructions",
