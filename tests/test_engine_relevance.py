@@ -98,3 +98,4 @@ def test_the_real_embedder_separates_the_labelled_replies() -> None:
     from evals.relevance import DATA, main
 
     assert main(argparse.Namespace(data=DATA, check=True)) == 0
+

@@ -8,12 +8,13 @@ from typing import Any, Protocol
 from langgraph.checkpoint.base import BaseCheckpointSaver
 
 from sim.config import Settings
-from sim.engine.graph import build_graph
+from sim.engine.graph import build_graph, persona_prompts
 from sim.engine.index import index_for
 from sim.engine.mood import profile
 from sim.engine.nodes import now_iso
 from sim.engine.state import EngineState, SessionSummary, SessionView, view_of
 from sim.engine.store import new_session_id, thread
+from sim.engine.voice import read_card
 from sim.llm.protocol import ChatModel
 from sim.personas import Persona
 from sim.scoring.types import Scorer
@@ -61,10 +62,15 @@ class Rehearsal:
         personas: Mapping[str, Persona],
         *,
         settings: Settings | None = None,
+        read_cards: bool = False,
         **graph_options: Any,
     ) -> None:
+        """`read_cards`: when a session starts, have the persona model read its card in the background
+        (worth it for a local server that keeps its last prompt; see `voice.read_card`)."""
         self.personas = dict(personas)
         self.settings = settings or Settings()
+        self._card_reader = (models.persona, (graph_options.get("prompts") or persona_prompts())[0])
+        self.read_cards = read_cards
         coach_model = models.coach if self.settings.coach_uses_model else None
         self.graph = build_graph(
             models.persona, scorer, coach_model, self.personas, checkpointer, **graph_options
@@ -136,6 +142,9 @@ class Rehearsal:
             "created_at": stamp,
             "updated_at": stamp,
         }
+        if self.read_cards:
+            model, prompt = self._card_reader
+            threading.Thread(target=read_card, args=(model, prompt, persona), daemon=True).start()
         self.graph.invoke(initial, thread(session_id), durability="sync")
         view = self.view(session_id, owner=owner)
         self._index(view)

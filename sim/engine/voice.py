@@ -149,6 +149,23 @@ def split_turn(text: str) -> Parts:
     return Parts(card.strip(), direction.strip()) if mark else Parts(text.strip(), "")
 
 
+def read_card(model: ChatModel, prompt: Prompt, persona: Persona) -> None:
+    """Have the model server read the persona card and the opening line now (one token, no reply kept).
+
+    The first turn's prompt starts with exactly these messages, so a server that keeps its last prompt
+    (llama.cpp) reads only the user's turn and the direction then. A failure here changes nothing.
+    """
+    card = split_turn(render(prompt, persona, "guarded", [persona.opening_line])).card
+    messages: list[ChatMessage] = [
+        {"role": "system", "content": card},
+        {"role": "assistant", "content": persona.opening_line},
+    ]
+    try:
+        model.complete(messages, max_tokens=1, temperature=0.0)
+    except ModelError:
+        return
+
+
 def voice(
     model: ChatModel,
     prompts: tuple[Prompt, Prompt],

@@ -31,8 +31,9 @@ def open_rehearsal(stack: ExitStack, settings: Settings, personas: dict[str, Per
     checkpointer = stack.enter_context(open_checkpointer(settings))
     models = stack.enter_context(open_models(settings))
     scorer = load_scorer(settings, judge=models.judge)
+    gate, reads = topic_gate_for(settings), settings.embedded
     return Rehearsal(
-        models, scorer, checkpointer, personas, settings=settings, topic_gate=topic_gate_for(settings)
+        models, scorer, checkpointer, personas, settings=settings, topic_gate=gate, read_cards=reads
     )
 
 
