@@ -10,6 +10,7 @@ import json
 import math
 import re
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +24,9 @@ from sim.config import Settings
 
 README = Path(__file__).resolve().parent.parent / "README.md"
 START, END = "<!-- bench:start -->", "<!-- bench:end -->"
+THINK_S = 3.0
+"""Pause before each HTTP turn: a person reads the colleague's line and types an answer (3 s is quick).
+Only the turn itself is timed; the pause is when background work (the card read at start) happens."""
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -30,20 +34,24 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--http-personas", type=int, default=2, help="personas played over HTTP (e2e section)"
     )
+    parser.add_argument(
+        "--think", type=float, default=THINK_S, help="seconds a person reads and types before each HTTP turn"
+    )
     parser.add_argument("--load", action="store_true", help="also run the load section (minutes)")
     parser.add_argument("--load-levels", default="1,2,4,8,16", help="concurrent sessions per load level")
     parser.add_argument("--json", action="store_true", help="print the JSON report instead of the table")
     parser.add_argument("--readme", action="store_true", help="write the table into README.md's Benchmarks")
 
 
-def http_turns(url: str, personas: list[str], texts: list[str]) -> list[float]:
-    """Seconds of each turn played through the app's HTTP API, as a browser would."""
+def http_turns(url: str, personas: list[str], texts: list[str], think: float = THINK_S) -> list[float]:
+    """Seconds of each turn played through the app's HTTP API, as a browser would, `think` s apart."""
     seconds = []
     for persona_id in personas:
         browser = BrowserSession(url)
         try:
             browser.start(persona_id)
             for text in texts:
+                time.sleep(think)
                 turn = browser.send(text)
                 if turn.error:
                     raise RuntimeError(f"the app showed an error on a benchmark turn: {turn.error}")
@@ -64,8 +72,13 @@ def e2e_section(args: argparse.Namespace) -> dict[str, Any]:
             "model_seconds": round(app.model_seconds or 0, 2),
         }
         loaded_mb = round(memory.sample(), 1)
-        seconds = http_turns(app.url, personas[: args.http_personas], texts)
-        out["http_turns"] = {"wall_ms": summarize([s * 1000 for s in seconds])._asdict()}
+        seconds = http_turns(app.url, personas[: args.http_personas], texts, args.think)
+        firsts = seconds[:: len(texts)] if texts else []
+        out["http_turns"] = {
+            "wall_ms": summarize([s * 1000 for s in seconds])._asdict(),
+            "first_turn_ms": summarize([s * 1000 for s in firsts])._asdict(),
+            "think_seconds": args.think,
+        }
         hwm = tree_hwm_mb(app.pid)
     out["memory"] = {
         "loaded_tree_mb": loaded_mb,
@@ -97,6 +110,14 @@ def table(report: dict[str, Any]) -> str:
     for check in checks(flat):
         met = {True: "yes", False: "**no**", None: "not measured"}[check["ok"]]
         rows.append(f"| {check['name']} | {_fmt(check['value'])} | {check['target']} | {met} |")
+    http = flat.get("http_turns") or {}
+    first = http.get("first_turn_ms") or {}
+    if first:
+        rows.append(f"| first turn of a session (HTTP), p50 / max | {_fmt(first.get('p50'))} / "
+                    f"{_fmt(first.get('max'))} | | |")
+    if "think_seconds" in http:
+        pause = _fmt(http["think_seconds"])
+        rows.append(f"| pause before each HTTP turn (a person reading and typing) | {pause} s | | |")
     turns = flat.get("turns", {})
     for key, label in (("score_ms", "scoring inside a turn"),
                        ("overhead_ms", "graph overhead (turn - scoring - max(reply, coaching))"),
