@@ -50,12 +50,12 @@ def scoring_section(args: argparse.Namespace) -> dict[str, Any]:
     import torch
 
     from sim.scoring.embed import EmbedScorer
-    from sim.scoring.embedder import MiniLM
+    from sim.scoring.embedder import load_scoring_embedder
     from sim.scoring.model import load_classifier
 
     texts = [ex.text for ex in load_examples(TEXTS)][: args.turns]
     started = time.perf_counter()
-    embedder = MiniLM()
+    embedder = load_scoring_embedder()
     embedder_ms = (time.perf_counter() - started) * 1000
     started = time.perf_counter()
     classifier = load_classifier()
