@@ -20,7 +20,7 @@ import openai
 
 from evals.bench_stats import summarize
 from sim.config import Settings
-from sim.engine.relevance import topic_gate_for
+from sim.engine.relevance import model_options
 from sim.llm.backend import Models, open_models
 from sim.llm.embedded import EmbeddedServer
 from sim.llm.protocol import ChatMessage, ChatModel, Completion
@@ -173,7 +173,7 @@ def run_turns(
         cold_server or nullcontext() as cold_running,
     ):
         cold = Floor(cold_running.base_url, None, cold_running.model) if cold_running is not None else None
-        rehearsal = Rehearsal(wrapped, scorer, saver, personas, topic_gate=topic_gate_for(settings))
+        rehearsal = Rehearsal(wrapped, scorer, saver, personas, **model_options(settings))
         for _ in range(warmup):
             rehearsal.send(rehearsal.start(persona_ids[0]).id, texts[0])
         for _ in range(rounds):

@@ -94,7 +94,7 @@ def turn_text(turn: TurnRecord, name: str) -> str:
 @contextmanager
 def open_rehearsal(settings: Settings, personas: dict[str, Persona], db: str) -> Iterator[Rehearsal]:
     """The real models and scorer, with a SQLite checkpointer on `db` (":memory:" for a throwaway one)."""
-    from sim.engine.relevance import topic_gate_for
+    from sim.engine.relevance import model_options
     from sim.llm.backend import open_models
     from sim.scoring import load_scorer
 
@@ -102,8 +102,7 @@ def open_rehearsal(settings: Settings, personas: dict[str, Persona], db: str) ->
         checkpointer = stack.enter_context(sqlite_checkpointer(db))
         models = stack.enter_context(open_models(settings))
         scorer = load_scorer(settings, judge=models.judge)
-        gate = topic_gate_for(settings)
-        yield Rehearsal(models, scorer, checkpointer, personas, settings=settings, topic_gate=gate)
+        yield Rehearsal(models, scorer, checkpointer, personas, settings=settings, **model_options(settings))
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

@@ -177,6 +177,7 @@ def voice(
     injected: bool,
     turn_index: int,
     gate: TopicGate | None = None,
+    retry: bool = True,
 ) -> Voiced:
     """Generate, guard, retry once, fall back. A ModelError on the first call propagates."""
     previous = [persona.opening_line, *(reply for _, reply in history)]
@@ -186,7 +187,8 @@ def voice(
     prompt_tokens = completion_tokens = 0
     started = time.perf_counter()
     first_card = split_turn(render(prompts[0], persona, move, previous)).card
-    for attempt, (prompt, temperature) in enumerate(zip(prompts, (0.6, 0.3), strict=True)):
+    tries = list(zip(prompts, (0.6, 0.3), strict=True))[: 2 if retry else 1]
+    for attempt, (prompt, temperature) in enumerate(tries):
         card, direction = split_turn(render(prompt, persona, move, previous))
         card = card or first_card
         system = f"{card}\n{direction}"
