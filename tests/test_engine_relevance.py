@@ -120,3 +120,17 @@ def test_the_small_embedded_model_gets_the_topic_check_and_no_retry() -> None:
     assert remote == {"topic_gate": None, "retry_replies": True}
     local = model_options(Settings(_env_file=None))
     assert isinstance(local["topic_gate"], TopicGate) and local["retry_replies"] is False
+
+
+def test_starting_a_session_embeds_the_personas_references_ahead_of_the_first_turn() -> None:
+    import time
+
+    embedder = WordEmbedder()
+    gate = TopicGate(embedder, minimum=0.3)
+    rehearsal = Rehearsal(FakeModels(), KeywordScorer(), InMemorySaver(), {"wen-li": persona("wen-li")},
+                          use_default_coach=False, topic_gate=gate)  # fmt: skip
+    rehearsal.start("wen-li")
+    deadline = time.monotonic() + 10
+    while not embedder.calls and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert embedder.calls and embedder.calls[0] == references(persona("wen-li"))

@@ -48,6 +48,10 @@ class TopicGate:
                 self._known[persona.id] = found
         return found
 
+    def prepare(self, persona: Persona) -> None:
+        """Embed the persona's references now (a session start), not during its first turn."""
+        self._references(persona)
+
     def similarity(self, reply: str, persona: Persona, user_text: str = "") -> float:
         texts: Sequence[str] = [reply, user_text] if user_text.strip() else [reply]
         vectors = self.embedder.encode(texts)

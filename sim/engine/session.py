@@ -71,6 +71,7 @@ class Rehearsal:
         self.settings = settings or Settings()
         self._card_reader = (models.persona, (graph_options.get("prompts") or persona_prompts())[0])
         self.read_cards = read_cards
+        self._gate = graph_options.get("topic_gate")
         coach_model = models.coach if self.settings.coach_uses_model else None
         self.graph = build_graph(
             models.persona, scorer, coach_model, self.personas, checkpointer, **graph_options
@@ -142,13 +143,19 @@ class Rehearsal:
             "created_at": stamp,
             "updated_at": stamp,
         }
-        if self.read_cards:
-            model, prompt = self._card_reader
-            threading.Thread(target=read_card, args=(model, prompt, persona), daemon=True).start()
+        if self.read_cards or self._gate is not None:
+            threading.Thread(target=self._prepare, args=(persona,), daemon=True).start()
         self.graph.invoke(initial, thread(session_id), durability="sync")
         view = self.view(session_id, owner=owner)
         self._index(view)
         return view
+
+    def _prepare(self, persona: Persona) -> None:
+        """While the user reads the opening line: the card read and the topic check's reference vectors."""
+        if self._gate is not None:
+            self._gate.prepare(persona)
+        if self.read_cards:
+            read_card(*self._card_reader, persona)
 
     def send(
         self,
