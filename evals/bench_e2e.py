@@ -16,13 +16,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import httpx
 import openai
 
 from evals.bench_stats import summarize
 from sim.config import Settings
 from sim.engine.relevance import model_options
 from sim.llm.backend import Models, open_models
-from sim.llm.embedded import EmbeddedServer
+from sim.llm.embedded import EmbeddedServer, find_gguf
 from sim.llm.protocol import ChatMessage, ChatModel, Completion
 
 TURNS_FILE = Path(__file__).parent / "data" / "bench_turns.json"
@@ -66,13 +67,27 @@ class RecordingModel:
 
 
 class Floor:
-    """The same request sent straight to the server with the openai SDK, streamed, no retries."""
+    """The same request sent straight to the server with the openai SDK, streamed, no retries.
 
-    def __init__(self, base_url: str, api_key: str | None, model: str) -> None:
+    With `eos_id` (a llama.cpp server, whose `/extras/tokenize` counts with the model's own tokenizer),
+    the floor generates exactly as many tokens as the turn's reply had: end-of-text is banned and no stop
+    string is sent, so sampling luck (a 10-token answer here, a 64-token one there) does not decide the
+    ratio; the work compared is the same prompt and the same number of new tokens.
+    """
+
+    def __init__(self, base_url: str, api_key: str | None, model: str, eos_id: int | None = None) -> None:
         self.model = model
+        self.base_url = base_url
+        self.eos_id = eos_id
         self.client = openai.OpenAI(
             base_url=base_url, api_key=api_key or "not-needed", timeout=FLOOR_TIMEOUT, max_retries=0
         )
+
+    def count(self, text: str) -> int:
+        root = self.base_url.rstrip("/").removesuffix("/v1")
+        reply = httpx.post(f"{root}/extras/tokenize", json={"input": text}, timeout=FLOOR_TIMEOUT)
+        reply.raise_for_status()
+        return len(reply.json()["tokens"])
 
     def measure(self, call: Call) -> dict[str, float]:
         began = time.monotonic()
@@ -87,6 +102,10 @@ class Floor:
             "stream": True,
             "stream_options": {"include_usage": True},
         }
+        if self.eos_id is not None:
+            same = max(1, self.count(call.completion.text))
+            request.update(max_tokens=same, stop=None, logit_bias={str(self.eos_id): -100.0})
+            began = time.monotonic()
         stream = self.client.chat.completions.create(**request)
         for chunk in stream:
             if chunk.usage is not None:
@@ -95,6 +114,14 @@ class Floor:
                 first = time.monotonic() - began
         full = time.monotonic() - began
         return {"full_ms": full * 1000, "first_token_ms": (first or full) * 1000, "completion_tokens": tokens}
+
+
+def embedded_eos() -> int:
+    """The end-of-text token id of the embedded GGUF (read from its vocabulary only)."""
+    import llama_cpp
+
+    vocab = llama_cpp.Llama(str(find_gguf()), vocab_only=True, verbose=False)
+    return int(vocab.token_eos())
 
 
 class ColdServer(EmbeddedServer):
@@ -164,7 +191,8 @@ def run_turns(
     wrapped = Models(recorder, models.judge, models.coach, None)
     scorer = load_scorer(settings, judge=models.judge)
     base_url = getattr(models.persona, "base_url", None)
-    floor = Floor(base_url, _api_key(settings), models.persona.name) if base_url else None
+    eos = embedded_eos() if models.embedded is not None else None
+    floor = Floor(base_url, _api_key(settings), models.persona.name, eos) if base_url else None
     rows: list[dict[str, Any]] = []
     cold_server = ColdServer(n_ctx=settings.embedded_ctx) if models.embedded is not None else None
     with (
@@ -172,7 +200,8 @@ def run_turns(
         sqlite_checkpointer(Path(folder) / "b.sqlite") as saver,
         cold_server or nullcontext() as cold_running,
     ):
-        cold = Floor(cold_running.base_url, None, cold_running.model) if cold_running is not None else None
+        running = cold_running
+        cold = Floor(running.base_url, None, running.model, eos) if running is not None else None
         rehearsal = Rehearsal(wrapped, scorer, saver, personas, **model_options(settings))
         for _ in range(warmup):
             rehearsal.send(rehearsal.start(persona_ids[0]).id, texts[0])
