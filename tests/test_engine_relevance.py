@@ -101,25 +101,11 @@ def test_the_real_embedder_separates_the_labelled_replies() -> None:
 
 
 
-def test_without_retries_a_reply_that_fails_the_guard_goes_straight_to_the_authored_line() -> None:
-    models = FakeModels()
-    models.persona.enqueue("As an AI, I am happy to help!", GOOD)
-    rehearsal = Rehearsal(
-        models, KeywordScorer(), InMemorySaver(), {"wen-li": persona("wen-li")},
-        use_default_coach=False, retry_replies=False,
-    )  # fmt: skip
-    turn = rehearsal.send(rehearsal.start("wen-li").id, CAREFUL[0]).turns[0]
-    assert turn.reply_source == "fallback" and turn.guard_reasons == ["first: out of character"]
-    assert len(models.persona.history) == 1
-
-
-def test_the_small_embedded_model_gets_the_topic_check_and_no_retry() -> None:
+def test_the_embedded_model_gets_the_topic_check_and_a_remote_one_does_not() -> None:
     from sim.engine.relevance import model_options
 
-    remote = model_options(Settings(_env_file=None, base_url="http://127.0.0.1:9/v1"))
-    assert remote == {"topic_gate": None, "retry_replies": True}
-    local = model_options(Settings(_env_file=None))
-    assert isinstance(local["topic_gate"], TopicGate) and local["retry_replies"] is False
+    assert model_options(Settings(_env_file=None, base_url="http://127.0.0.1:9/v1")) == {"topic_gate": None}
+    assert isinstance(model_options(Settings(_env_file=None))["topic_gate"], TopicGate)
 
 
 def test_starting_a_session_embeds_the_personas_references_ahead_of_the_first_turn() -> None:

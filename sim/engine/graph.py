@@ -50,11 +50,9 @@ def build_graph(
     coach_fn: CoachFn | None = None,
     use_default_coach: bool = True,
     topic_gate: TopicGate | None = None,
-    retry_replies: bool = True,
 ) -> CompiledStateGraph[Any, Any, Any, Any]:
     """Compile the graph; pass `coach_fn` to replace (or `use_default_coach=False` to skip) coaching,
-    `topic_gate` to send replies about nothing in the conversation to the authored lines, and
-    `retry_replies=False` to send a reply that fails the guard there too, without a second try."""
+    and `topic_gate` to send replies about nothing in the conversation to the authored lines."""
     nodes = Nodes(
         persona_model=persona_model,
         scorer=scorer,
@@ -63,7 +61,6 @@ def build_graph(
         coach_model=coach_model,
         coach_fn=coach_fn or (default_coach() if use_default_coach else None),
         topic_gate=topic_gate,
-        retry_replies=retry_replies,
     )
     graph = StateGraph(EngineState)
     graph.add_node("score", nodes.score)

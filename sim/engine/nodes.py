@@ -67,7 +67,6 @@ class Nodes:
     coach_model: ChatModel | None = None
     coach_fn: CoachFn | None = None
     topic_gate: TopicGate | None = None
-    retry_replies: bool = True
 
     def persona(self, state: EngineState) -> Persona:
         found = self.personas.get(state["persona_id"])
@@ -144,7 +143,6 @@ class Nodes:
             injected="injection" in score.anti,
             turn_index=len(turns),
             gate=self.topic_gate,
-            retry=self.retry_replies,
         )
         first_token_ms = _ms(draft["t0"]) if "t0" in draft else None
         writer = get_stream_writer()

@@ -65,10 +65,8 @@ class TopicGate:
 
 
 def model_options(settings: Settings) -> dict[str, Any]:
-    """Graph options for the configured persona model. The small embedded model gets the topic check and
-    no second try: a retry of it passed the guard in 2 of 24 cases (python -m evals dialogues) and costs
-    a second reply, so a failed first reply goes straight to the authored line."""
-    return {"topic_gate": topic_gate_for(settings), "retry_replies": not settings.embedded}
+    """Graph options for the configured persona model: the topic check when the settings ask for it."""
+    return {"topic_gate": topic_gate_for(settings)}
 
 
 def topic_gate_for(settings: Settings) -> TopicGate | None:

@@ -177,7 +177,6 @@ def voice(
     injected: bool,
     turn_index: int,
     gate: TopicGate | None = None,
-    retry: bool = True,
 ) -> Voiced:
     """Generate, guard, retry once, fall back. A ModelError on the first call propagates."""
     previous = [persona.opening_line, *(reply for _, reply in history)]
@@ -187,8 +186,7 @@ def voice(
     prompt_tokens = completion_tokens = 0
     started = time.perf_counter()
     first_card = split_turn(render(prompts[0], persona, move, previous)).card
-    tries = list(zip(prompts, (0.6, 0.3), strict=True))[: 2 if retry else 1]
-    for attempt, (prompt, temperature) in enumerate(tries):
+    for attempt, (prompt, temperature) in enumerate(zip(prompts, (0.6, 0.3), strict=True)):
         card, direction = split_turn(render(prompt, persona, move, previous))
         card = card or first_card
         system = f"{card}\n{direction}"
