@@ -11,7 +11,7 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, Final, Literal
+from typing import Any, Literal
 
 from langgraph.config import get_stream_writer
 
@@ -26,7 +26,6 @@ from sim.prompts import Prompt
 from sim.scoring.types import Scorer, TurnScore
 
 CoachFn = Callable[..., Any]
-CHUNK_WORDS: Final = 3
 
 
 def now_iso() -> str:
@@ -36,10 +35,6 @@ def now_iso() -> str:
 def _ms(since: float) -> float:
     return round((time.perf_counter() - since) * 1000, 1)
 
-
-def _chunks(text: str) -> list[str]:
-    words = text.split(" ")
-    return [" ".join(words[i : i + CHUNK_WORDS]) + " " for i in range(0, len(words), CHUNK_WORDS)]
 
 
 def last_line(state: EngineState) -> str:
@@ -145,9 +140,7 @@ class Nodes:
             gate=self.topic_gate,
         )
         first_token_ms = _ms(draft["t0"]) if "t0" in draft else None
-        writer = get_stream_writer()
-        for chunk in _chunks(voiced.text):
-            writer({"token": chunk})
+        get_stream_writer()({"token": voiced.text})
         return {
             "draft": {
                 "reply": voiced.text,

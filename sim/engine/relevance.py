@@ -70,7 +70,8 @@ def model_options(settings: Settings) -> dict[str, Any]:
 
 
 def topic_gate_for(settings: Settings) -> TopicGate | None:
-    """The gate the settings ask for (the process-wide MiniLM, shared with the scorer), or None."""
+    """The gate the settings ask for, on the process-wide base MiniLM (not the scorer's tuned one:
+    the threshold was calibrated on base vectors), or None."""
     if not settings.checks_topic:
         return None
     from sim.scoring.embedder import load_embedder

@@ -191,20 +191,6 @@ def _run_send(
     return chunks, result
 
 
-def _drain(chunks: "queue.Queue[str | None]") -> str:
-    """The chunks already waiting, without blocking; a None (the end) is put back for the caller."""
-    got = ""
-    while True:
-        try:
-            chunk = chunks.get_nowait()
-        except queue.Empty:
-            return got
-        if chunk is None:
-            chunks.put(None)
-            return got
-        got += chunk
-
-
 def send(rehearsal: RehearsalLike, store: Store, text: str) -> Iterator[Screen]:
     """Send one turn: show it at once, then the colleague's vetted reply as it arrives, then the feedback.
 
@@ -237,7 +223,7 @@ def send(rehearsal: RehearsalLike, store: Store, text: str) -> Iterator[Screen]:
     chunks, result = _run_send(rehearsal, store, before.id, text)
     shown = ""
     while (chunk := chunks.get()) is not None:
-        shown += chunk + _drain(chunks)
+        shown += chunk
         yield showing(render.plain(shown.rstrip()))
     if isinstance(result.error, InputError):
         yield screen(before, draft=text, error=str(result.error))
