@@ -1,8 +1,9 @@
 """Fixed train/test split of evals/data/raw/*.jsonl by a hash of each id (about 25% test).
 
-Run as `python -m evals.split`. Ids starting with `c-` (evals/data/raw/part_c.jsonl, written after
+Run as `python -m evals.split`. Ids starting with `c-` (evals/data/raw/part_c/d/e.jsonl, written after
 the test split was fixed) always go to train, so the test split never changes. Duplicated texts (same
-words, case and spacing aside) are kept once, the first by id, so no sentence sits in both halves.
+words, case and spacing aside) are kept once, the first by id, so no sentence sits in both halves;
+`near_duplicates` finds paraphrases too close to a test turn (tests/test_scoring_data.py keeps it empty).
 """
 
 import hashlib
@@ -10,11 +11,15 @@ import re
 import sys
 from pathlib import Path
 
+import numpy as np
+
 from sim.scoring.dataset import DatasetError, Example, load_examples, write_examples
+from sim.scoring.embedder import Embedder
 
 DATA = Path(__file__).resolve().parent / "data"
 TEST_PERCENT = 25
 TRAIN_ONLY_PREFIX = "c-"
+NEAR_DUPLICATE_COSINE = 0.9
 
 
 def is_test(example_id: str) -> bool:
@@ -47,6 +52,16 @@ def split(raw_dir: Path = DATA / "raw") -> tuple[list[Example], list[Example], i
     train = [ex for ex in kept if not is_test(ex.id)]
     test = [ex for ex in kept if is_test(ex.id)]
     return train, test, len(examples) - len(kept)
+
+
+def near_duplicates(
+    train: list[Example], test: list[Example], embedder: Embedder, cosine: float = NEAR_DUPLICATE_COSINE
+) -> list[tuple[str, str, float]]:
+    """(train id, test id, cosine) for every pair of turns whose sentence embeddings are that close."""
+    a = embedder.encode([ex.text for ex in train])
+    b = embedder.encode([ex.text for ex in test])
+    sims = a @ b.T
+    return [(train[i].id, test[j].id, round(float(sims[i, j]), 3)) for i, j in np.argwhere(sims >= cosine)]
 
 
 def main() -> int:

@@ -1,9 +1,13 @@
-"""The hand-written part_c lines only ever feed training; the test split stays as it was fixed."""
+"""The hand-written c- lines only ever feed training; the test split stays as it was fixed and unleaked."""
 
+from collections.abc import Sequence
 from pathlib import Path
 
-from evals.split import DATA, is_test, split
-from sim.scoring.dataset import load_examples
+import numpy as np
+
+from evals.split import DATA, is_test, near_duplicates, split
+from sim.scoring.dataset import Example, load_examples
+from sim.scoring.embedder import load_embedder
 
 
 def test_part_c_ids_never_go_to_test() -> None:
@@ -21,3 +25,26 @@ def test_committed_split_matches_the_raw_files() -> None:
     part_c = {e.id for e in load_examples(Path(DATA / "raw" / "part_c.jsonl"))}
     assert len(part_c) >= 50 and not part_c & {e.id for e in committed_test}
     assert len(part_c & {e.id for e in committed_train}) >= 50
+
+
+def test_no_training_turn_paraphrases_a_test_turn() -> None:
+    train = load_examples(DATA / "train.jsonl")
+    test = load_examples(DATA / "test.jsonl")
+    assert near_duplicates(train, test, load_embedder()) == []
+
+
+class _Fixed:
+    def __init__(self, vectors: dict[str, list[float]]) -> None:
+        self.vectors = vectors
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
+        rows = np.array([self.vectors[t] for t in texts], dtype=np.float32)
+        return rows / np.linalg.norm(rows, axis=1, keepdims=True)
+
+
+def test_near_duplicates_reports_pairs_at_or_above_the_cosine() -> None:
+    train = [Example(id="c-1", text="x", labels=[], anti=[]), Example(id="c-2", text="y", labels=[], anti=[])]
+    test = [Example(id="a-1", text="z", labels=[], anti=[])]
+    fixed = _Fixed({"x": [1.0, 0.0], "y": [0.0, 1.0], "z": [0.95, 0.05]})
+    assert [(a, b) for a, b, _ in near_duplicates(train, test, fixed)] == [("c-1", "a-1")]
+    assert near_duplicates(train, test, fixed, cosine=0.9999) == []
