@@ -1,4 +1,4 @@
-"""`python -m evals NAME`: scorer, train, dialogues, reliability, bench."""
+"""`python -m evals NAME`: scorer, train, dialogues, reliability, bench, relevance, agreement."""
 
 import argparse
 import importlib
@@ -11,6 +11,7 @@ RUNNERS = {
     "reliability": ("evals.reliability", "bad input, injections, faults, durability, concurrency"),
     "bench": ("evals.bench", "latency, throughput and memory on this machine"),
     "relevance": ("evals.relevance", "the topic check on hand-labelled replies of the embedded model"),
+    "agreement": ("evals.agreement", "how often a second labeller agrees with the labeled data"),
 }
 
 

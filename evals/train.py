@@ -41,12 +41,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="top MiniLM layers to fine-tune; 0 = frozen embeddings (default: %(default)s)",
     )
     parser.add_argument("--seed", type=int, default=0, help="random seed for folds, solvers and tuning")
+    parser.add_argument("--threads", type=int, default=1, help="torch threads (default: %(default)s)")
 
 
 def main(args: argparse.Namespace) -> int:
     try:
         examples = load_examples(args.data)
-        embedder = MiniLM()
+        embedder = MiniLM(threads=args.threads)
     except (DatasetError, EmbeddingError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

@@ -5,6 +5,7 @@ from pathlib import Path
 
 import numpy as np
 
+from evals.agreement import agreement
 from evals.split import DATA, is_test, near_duplicates, split
 from sim.scoring.dataset import Example, load_examples
 from sim.scoring.embedder import load_embedder
@@ -48,3 +49,19 @@ def test_near_duplicates_reports_pairs_at_or_above_the_cosine() -> None:
     fixed = _Fixed({"x": [1.0, 0.0], "y": [0.0, 1.0], "z": [0.95, 0.05]})
     assert [(a, b) for a, b, _ in near_duplicates(train, test, fixed)] == [("c-1", "a-1")]
     assert near_duplicates(train, test, fixed, cosine=0.9999) == []
+
+
+def test_agreement_scores_the_second_labeller_against_the_first() -> None:
+    first = {"t1": {"acknowledge", "blame"}, "t2": {"apologize"}, "t3": set()}
+    second = {"t1": {"acknowledge"}, "t2": {"apologize", "pressure"}}
+    report = agreement(first, second)
+    assert report["turns"] == 2
+    assert report["f1"]["acknowledge"] == 1.0 and report["f1"]["apologize"] == 1.0
+    assert report["anti_precision"] == 0.0 and report["anti_recall"] == 0.0
+
+
+def test_the_second_labeller_sample_is_from_the_training_split() -> None:
+    second = load_examples(DATA / "second_labeller.jsonl")
+    train = {ex.id: ex.text for ex in load_examples(DATA / "train.jsonl")}
+    assert len(second) >= 200
+    assert all(train.get(ex.id) == ex.text for ex in second)
