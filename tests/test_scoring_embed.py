@@ -108,3 +108,16 @@ def test_assertive_cues_are_chosen_by_precision_on_training_data() -> None:
     rows += [Example(id="x", text="Sorry if that came out wrong.", anti=[])] * 3
     rows += [Example(id="y", text="Sorry if that came out wrong.", anti=["dismiss"])]
     assert assertive_cues(rows) == ("you_always",)
+
+
+def test_an_injection_only_hinted_by_the_classifier_still_earns_no_credit() -> None:
+    clf = classifier()
+    weights = clf.weights.copy()
+    weights[DIM + 0, LABELS.index("injection")] = 4.2  # tf-idf of "fault" here is 0.71: p = 0.26
+    thresholds = np.full(len(LABELS), 0.5, dtype=np.float32)
+    hinted = EmbedScorer(replace(clf, weights=weights, thresholds=thresholds), FakeEmbedder())
+    score = hinted.score("I'm sorry, my fault.")
+    assert "injection" in score.anti and all(p.score == 0 for p in score.principles)
+    thresholds[LABELS.index("injection")] = 0.6
+    below = EmbedScorer(replace(clf, weights=weights, thresholds=thresholds), FakeEmbedder())
+    assert "injection" not in below.score("I'm sorry, my fault.").anti

@@ -58,7 +58,7 @@ class EmbedScorer:
         }
         asserted = {h.anti for h in hits if h.cue in self.classifier.assertive}
         found: list[AntiPatternId] = [
-            a for a in ANTI_PATTERNS if whole[LABELS.index(a)] >= thresholds[LABELS.index(a)] or a in asserted
+            a for a in ANTI_PATTERNS if whole[LABELS.index(a)] >= _bar(a, thresholds) or a in asserted
         ]
         ruled = apply_hard_rules(levels, found, hits)
         principles = [
@@ -90,6 +90,16 @@ class EmbedScorer:
             scorer="embed",
         )
         return Analysis(verdict, {label: float(whole[i]) for i, label in enumerate(LABELS)})
+
+
+def _bar(anti: AntiPatternId, thresholds: np.ndarray) -> float:
+    """The probability at which an anti-pattern is reported: its threshold; for `injection` half of it.
+
+    An injection that slips through earns principle credit, so it is reported from the "hinted"
+    level (see verdict.level_from_probability). No training turn without an injection reaches it.
+    """
+    threshold = float(thresholds[LABELS.index(anti)])
+    return threshold / 2 if anti == "injection" else threshold
 
 
 def _best_sentence(sentences: list[Span], column: np.ndarray) -> Span:

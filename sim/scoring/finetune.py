@@ -19,9 +19,9 @@ from sklearn.model_selection import KFold
 class TuneConfig:
     """Training settings, chosen by 5-fold cross-validation on the training split."""
 
-    layers: int = 3
+    layers: int = 6
     epochs: int = 12
-    lr: float = 2e-4
+    lr: float = 1e-4
     head_lr: float = 3e-3
     batch: int = 16
     dropout: float = 0.1
