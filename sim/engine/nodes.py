@@ -36,7 +36,6 @@ def _ms(since: float) -> float:
     return round((time.perf_counter() - since) * 1000, 1)
 
 
-
 def last_line(state: EngineState) -> str:
     turns = state.get("turns") or []
     return str(turns[-1]["reply"]) if turns else state["opening_line"]

@@ -10,7 +10,13 @@ from sim.scoring.lexical import LexicalHit, find_cues
 from sim.scoring.model import LABELS, Classifier, build_features
 from sim.scoring.sentences import split_sentences
 from sim.scoring.types import AntiPatternHit, PrincipleScore, Span, TurnScore, empty_principles
-from sim.scoring.verdict import apply_hard_rules, confidence, level_from_probability, make_reason
+from sim.scoring.verdict import (
+    anti_reported,
+    apply_hard_rules,
+    confidence,
+    level_from_probability,
+    make_reason,
+)
 from sim.vocab import ANTI_PATTERNS, DETECTED_AT, PRINCIPLES, AntiPatternId, PrincipleId
 
 
@@ -58,7 +64,10 @@ class EmbedScorer:
         }
         asserted = {h.anti for h in hits if h.cue in self.classifier.assertive}
         found: list[AntiPatternId] = [
-            a for a in ANTI_PATTERNS if whole[LABELS.index(a)] >= _bar(a, thresholds) or a in asserted
+            a
+            for a in ANTI_PATTERNS
+            if anti_reported(a, float(whole[LABELS.index(a)]), float(thresholds[LABELS.index(a)]))
+            or a in asserted
         ]
         ruled = apply_hard_rules(levels, found, hits)
         principles = [
@@ -90,16 +99,6 @@ class EmbedScorer:
             scorer="embed",
         )
         return Analysis(verdict, {label: float(whole[i]) for i, label in enumerate(LABELS)})
-
-
-def _bar(anti: AntiPatternId, thresholds: np.ndarray) -> float:
-    """The probability at which an anti-pattern is reported: its threshold; for `injection` half of it.
-
-    An injection that slips through earns principle credit, so it is reported from the "hinted"
-    level (see verdict.level_from_probability). No training turn without an injection reaches it.
-    """
-    threshold = float(thresholds[LABELS.index(anti)])
-    return threshold / 2 if anti == "injection" else threshold
 
 
 def _best_sentence(sentences: list[Span], column: np.ndarray) -> Span:

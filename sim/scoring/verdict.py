@@ -2,8 +2,9 @@
 
 Probability to level, with t the label's calibrated threshold:
     p < t/2 -> 0 (absent), t/2 <= p < t -> 1 (hinted), t <= p < (1+t)/2 -> 2 (clear), else 3 (exemplary).
-Hard rules: a hedged apology caps `apologize` at 1; an injection attempt sets every principle to 0
-and always reports the `injection` anti-pattern.
+An anti-pattern is reported from level 2, an injection already from level 1: one that slips through
+would earn principle credit. Hard rules: a hedged apology caps `apologize` at 1; an injection attempt
+sets every principle to 0 and always reports the `injection` anti-pattern.
 """
 
 from collections.abc import Mapping, Sequence
@@ -22,6 +23,11 @@ def level_from_probability(p: float, threshold: float) -> int:
     if p < (1 + threshold) / 2:
         return 2
     return 3
+
+
+def anti_reported(anti: AntiPatternId, p: float, threshold: float) -> bool:
+    """Whether the classifier's probability reports the anti-pattern (see the module docstring)."""
+    return level_from_probability(p, threshold) >= (1 if anti == "injection" else DETECTED_AT)
 
 
 @dataclass(frozen=True)
