@@ -66,7 +66,7 @@ def test_html_and_images_in_a_message_are_shown_as_text_and_never_run_or_fetched
         for n, text in enumerate((ATTACK + SORRY, IMAGE), start=1):
             page.locator("#msg textarea").fill(text)
             page.locator("#msg textarea").press("Enter")
-            expect(users).to_have_count(n)
+            expect(users).to_have_count(n, timeout=60_000)
             expect(page.locator("#panel")).to_contain_text(f"Turn {n}")
             expect(page.locator("#chat")).to_contain_text(REPLY)
         assert ATTACK in users.nth(0).inner_text()
