@@ -19,7 +19,7 @@ import numpy as np
 from sim.scoring.dataset import DatasetError, load_examples
 from sim.scoring.delta import DELTA_PATH, save_delta
 from sim.scoring.embedder import EmbeddingError, MiniLM
-from sim.scoring.finetune import TuneConfig, cross_fitted, frozen_states, tune
+from sim.scoring.finetune import TuneConfig, cross_fit, frozen_states, tune
 from sim.scoring.model import MODEL_PATH, load_classifier, save_classifier
 from sim.scoring.training import FOLDS, targets, train
 
@@ -42,6 +42,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--seed", type=int, default=0, help="random seed for folds, solvers and tuning")
     parser.add_argument("--threads", type=int, default=1, help="torch threads (default: %(default)s)")
+    parser.add_argument(
+        "--cross-fit-out",
+        type=Path,
+        help="also save the cross-fitted embeddings, the tuning head's held-out probabilities and the "
+        "final head (npz), for experiments on the classifier without re-tuning",
+    )
 
 
 def main(args: argparse.Namespace) -> int:
@@ -59,8 +65,20 @@ def main(args: argparse.Namespace) -> int:
         config = replace(TuneConfig(), layers=args.layers)
         y = targets(examples).astype(np.float32)
         states = frozen_states(embedder.transformer, embedder.tokenizer, texts, config)
-        embeddings = cross_fitted(embedder.transformer, states, y, config, args.seed, FOLDS)
+        crossed = cross_fit(embedder.transformer, states, y, config, args.seed, FOLDS)
+        embeddings = crossed.embeddings
         final = tune(embedder.transformer, states, y, config, args.seed)
+        if args.cross_fit_out:
+            np.savez_compressed(
+                args.cross_fit_out,
+                ids=np.array([ex.id for ex in examples]),
+                y=y,
+                embeddings=crossed.embeddings,
+                head_probabilities=crossed.head_probabilities,
+                head_weight=final.head.weight.detach().numpy(),
+                head_bias=final.head.bias.detach().numpy(),
+                scale=np.float32(final.scale),
+            )
         delta = save_delta(final.layer_state(), args.delta_out)
         meta = {"encoder_delta": delta.fingerprint, "tuning": config.as_meta()}
         report["delta"] = {"file": str(args.delta_out), "bytes": args.delta_out.stat().st_size}

@@ -13,6 +13,7 @@ from sim.scoring.delta import DeltaError, apply_delta, fingerprint, load_delta, 
 from sim.scoring.finetune import (
     Frozen,
     TuneConfig,
+    cross_fit,
     cross_fitted,
     embed_states,
     lr_factor,
@@ -86,6 +87,16 @@ def test_cross_fitted_embeds_every_text_once() -> None:
     out = cross_fitted(bert, states, y, replace(TINY, epochs=2), seed=0, folds=3)
     assert out.shape == (30, 16)
     np.testing.assert_allclose(np.linalg.norm(out, axis=1), 1.0, atol=1e-5)
+
+
+def test_cross_fit_head_probabilities_are_held_out_predictions() -> None:
+    bert = tiny_bert()
+    states, y = separable(45)
+    crossed = cross_fit(bert, states, y, TINY, seed=0, folds=3)
+    assert crossed.head_probabilities.shape == y.shape
+    assert ((crossed.head_probabilities[:, 0] >= 0.5) == (y[:, 0] > 0)).mean() > 0.8
+    assert crossed.head_probabilities[:, 1].mean() < 0.5
+    np.testing.assert_array_equal(crossed.embeddings, cross_fitted(bert, states, y, TINY, seed=0, folds=3))
 
 
 def test_delta_round_trips_and_overwrites_only_the_tuned_layers(tmp_path: Path) -> None:

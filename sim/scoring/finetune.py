@@ -157,13 +157,32 @@ def embed_states(model: TopLayers, states: Frozen) -> np.ndarray:
         return model.embed(states.hidden, states.mask).numpy().astype(np.float32)
 
 
+class CrossFit(NamedTuple):
+    """Each text's embedding and head probabilities, from layers tuned without it (texts x dims/labels)."""
+
+    embeddings: np.ndarray
+    head_probabilities: np.ndarray
+
+
+def cross_fit(
+    bert: Any, states: Frozen, y: np.ndarray, config: TuneConfig, seed: int, folds: int = 5
+) -> CrossFit:
+    """Tune k models, each without one fold, and pass that fold through it, so a classifier fit on
+    the results (or a check of the tuning head itself) is honest."""
+    emb = np.zeros((len(y), bert.config.hidden_size), dtype=np.float32)
+    probs = np.zeros(y.shape, dtype=np.float32)
+    for train_idx, val_idx in KFold(folds, shuffle=True, random_state=seed).split(y):
+        part = Frozen(states.hidden[train_idx], states.mask[train_idx])
+        model = tune(bert, part, y[train_idx], config, seed)
+        emb[val_idx] = embed_states(model, Frozen(states.hidden[val_idx], states.mask[val_idx]))
+        with torch.inference_mode():
+            logits = model.head(torch.from_numpy(emb[val_idx]) * model.scale)
+        probs[val_idx] = torch.sigmoid(logits).numpy()
+    return CrossFit(emb, probs)
+
+
 def cross_fitted(
     bert: Any, states: Frozen, y: np.ndarray, config: TuneConfig, seed: int, folds: int = 5
 ) -> np.ndarray:
     """Each text embedded by layers tuned without it (k-fold), so a classifier fit on them is honest."""
-    out = np.zeros((len(y), bert.config.hidden_size), dtype=np.float32)
-    for train_idx, val_idx in KFold(folds, shuffle=True, random_state=seed).split(y):
-        part = Frozen(states.hidden[train_idx], states.mask[train_idx])
-        model = tune(bert, part, y[train_idx], config, seed)
-        out[val_idx] = embed_states(model, Frozen(states.hidden[val_idx], states.mask[val_idx]))
-    return out
+    return cross_fit(bert, states, y, config, seed, folds).embeddings
