@@ -1,6 +1,6 @@
 """Fixed train/test split of evals/data/raw/*.jsonl by a hash of each id (about 25% test).
 
-Run as `python -m evals.split`. Ids starting with `c-` (raw part_c.jsonl to part_i.jsonl, written
+Run as `python -m evals.split`. Ids starting with `c-` (raw part_c.jsonl to part_l.jsonl, written
 after the test split was fixed) always go to train, so the test split never changes. Duplicated texts
 (same words, case and spacing aside) are kept once, the first by id, so no sentence sits in both halves;
 `near_duplicates` finds paraphrases too close to a test turn (tests/test_scoring_data.py keeps it empty).
