@@ -2,8 +2,9 @@
 
 By default MiniLM's top layers are fine-tuned for the labels first (sim/scoring/finetune.py): the
 classifier is fit on cross-fitted embeddings (each turn embedded by layers tuned without it), and the
-layers tuned on all turns are saved as an fp16 delta next to the classifier. `--layers 0` keeps the
-frozen base embeddings (and removes the delta).
+layers tuned on all turns are saved as an fp16 delta next to the classifier. The tuning head itself
+is kept too and blended into each label's regression where cross-validation says it helps.
+`--layers 0` keeps the frozen base embeddings (and removes the delta).
 """
 
 import argparse
@@ -16,12 +17,12 @@ from typing import Any
 
 import numpy as np
 
-from sim.scoring.dataset import DatasetError, load_examples
-from sim.scoring.delta import DELTA_PATH, save_delta
+from sim.scoring.dataset import DatasetError, Example, load_examples
+from sim.scoring.delta import DELTA_PATH, DeltaError, load_delta, save_delta
 from sim.scoring.embedder import EmbeddingError, MiniLM
 from sim.scoring.finetune import TuneConfig, cross_fit, frozen_states, tune
 from sim.scoring.model import MODEL_PATH, load_classifier, save_classifier
-from sim.scoring.training import FOLDS, targets, train
+from sim.scoring.training import FOLDS, TuningHead, targets, train
 
 DEFAULT_DATA = Path(__file__).resolve().parent / "data" / "train.jsonl"
 
@@ -48,6 +49,23 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="also save the cross-fitted embeddings, the tuning head's held-out probabilities and the "
         "final head (npz), for experiments on the classifier without re-tuning",
     )
+    parser.add_argument(
+        "--from-cross-fit",
+        type=Path,
+        help="skip tuning: refit the classifier from a file written by --cross-fit-out, next to the "
+        "delta that run saved (--delta-out)",
+    )
+
+
+def _load_cross_fit(path: Path, examples: list[Example]) -> tuple[np.ndarray, TuningHead]:
+    """Embeddings and tuning head saved by --cross-fit-out; the turns must be the ones trained on."""
+    with np.load(path, allow_pickle=False) as data:
+        if [str(i) for i in data["ids"]] != [ex.id for ex in examples]:
+            raise DatasetError(f"{path}: field ids does not match the training data; re-run the tuning")
+        head = TuningHead(
+            data["head_probabilities"], data["head_weight"], data["head_bias"], float(data["scale"])
+        )
+        return data["embeddings"], head
 
 
 def main(args: argparse.Namespace) -> int:
@@ -61,23 +79,39 @@ def main(args: argparse.Namespace) -> int:
     texts = [ex.text for ex in examples]
     report: dict[str, Any] = {"examples": len(examples)}
     meta: dict[str, Any] = {"encoder_delta": None}
-    if args.layers > 0:
+    head: TuningHead | None = None
+    if args.from_cross_fit:
+        try:
+            embeddings, head = _load_cross_fit(args.from_cross_fit, examples)
+            delta_id = load_delta(args.delta_out).fingerprint
+        except (DatasetError, DeltaError, OSError, KeyError) as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 2
+        config = replace(TuneConfig(), layers=args.layers)
+        meta = {"encoder_delta": delta_id, "tuning": config.as_meta()}
+    elif args.layers > 0:
         config = replace(TuneConfig(), layers=args.layers)
         y = targets(examples).astype(np.float32)
         states = frozen_states(embedder.transformer, embedder.tokenizer, texts, config)
         crossed = cross_fit(embedder.transformer, states, y, config, args.seed, FOLDS)
         embeddings = crossed.embeddings
         final = tune(embedder.transformer, states, y, config, args.seed)
+        head = TuningHead(
+            crossed.head_probabilities,
+            final.head.weight.detach().numpy(),
+            final.head.bias.detach().numpy(),
+            final.scale,
+        )
         if args.cross_fit_out:
             np.savez_compressed(
                 args.cross_fit_out,
                 ids=np.array([ex.id for ex in examples]),
                 y=y,
                 embeddings=crossed.embeddings,
-                head_probabilities=crossed.head_probabilities,
-                head_weight=final.head.weight.detach().numpy(),
-                head_bias=final.head.bias.detach().numpy(),
-                scale=np.float32(final.scale),
+                head_probabilities=head.held_out,
+                head_weight=head.weight,
+                head_bias=head.bias,
+                scale=np.float32(head.scale),
             )
         delta = save_delta(final.layer_state(), args.delta_out)
         meta = {"encoder_delta": delta.fingerprint, "tuning": config.as_meta()}
@@ -86,7 +120,7 @@ def main(args: argparse.Namespace) -> int:
     else:
         embeddings = embedder.encode(texts)
         args.delta_out.unlink(missing_ok=True)
-    fit = train(examples, embeddings, seed=args.seed, meta=meta)
+    fit = train(examples, embeddings, seed=args.seed, meta=meta, head=head)
     size = save_classifier(fit.classifier, args.out)
     load_started = time.perf_counter()
     load_classifier(args.out)

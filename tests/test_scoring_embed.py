@@ -7,7 +7,7 @@ import numpy as np
 from sim.scoring.dataset import Example
 from sim.scoring.embed import EmbedScorer
 from sim.scoring.lexical import CUE_NAMES
-from sim.scoring.model import LABELS, Classifier, load_classifier, save_classifier
+from sim.scoring.model import LABELS, Classifier, Head, build_features, load_classifier, save_classifier
 from sim.scoring.tfidf import Vocabulary
 from sim.scoring.training import assertive_cues
 
@@ -121,3 +121,30 @@ def test_an_injection_only_hinted_by_the_classifier_still_earns_no_credit() -> N
     thresholds[LABELS.index("injection")] = 0.6
     below = EmbedScorer(replace(clf, weights=weights, thresholds=thresholds), FakeEmbedder())
     assert "injection" not in below.score("I'm sorry, my fault.").anti
+
+
+def test_classifier_with_a_tuning_head_blends_it_and_round_trips(tmp_path) -> None:
+    plain = classifier()
+    dims = plain.weights.shape[0] - len(plain.vocab.terms) - len(CUE_NAMES)
+    rng = np.random.default_rng(0)
+    head = Head(
+        rng.normal(size=(len(LABELS), dims)).astype(np.float32),
+        rng.normal(size=len(LABELS)).astype(np.float32),
+        10.0,
+        np.linspace(0, 1, len(LABELS)).astype(np.float32),
+    )
+    blended = replace(plain, head=head)
+    texts = ["I'm sorry I missed it.", "You always do this."]
+    features = build_features(rng.normal(size=(2, dims)).astype(np.float32), texts, plain.vocab)
+    regression, tuned = plain.probabilities(features), head.probabilities(features[:, :dims])
+    np.testing.assert_allclose(
+        blended.probabilities(features), head.share * regression + (1 - head.share) * tuned, rtol=1e-6
+    )
+    path = tmp_path / "c.npz"
+    save_classifier(blended, path)
+    loaded = load_classifier(path)
+    assert loaded.head is not None and loaded.head.scale == 10.0
+    np.testing.assert_allclose(loaded.head.share, head.share)
+    np.testing.assert_allclose(loaded.probabilities(features), blended.probabilities(features), atol=1e-2)
+    save_classifier(plain, path)
+    assert load_classifier(path).head is None

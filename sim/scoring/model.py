@@ -32,6 +32,24 @@ def build_features(embeddings: np.ndarray, texts: Sequence[str], vocab: Vocabula
 
 
 @dataclass(frozen=True)
+class Head:
+    """The fine-tuning head (labels x embedding dims), blended into the regression label by label.
+
+    p = share * regression + (1 - share) * sigmoid(scale * embedding @ weight.T + bias); share 1 keeps
+    the regression alone.
+    """
+
+    weight: np.ndarray
+    bias: np.ndarray
+    scale: float
+    share: np.ndarray
+
+    def probabilities(self, embeddings: np.ndarray) -> np.ndarray:
+        logits = (embeddings * self.scale) @ self.weight.T + self.bias
+        return 1.0 / (1.0 + np.exp(-np.clip(logits, -30, 30)))
+
+
+@dataclass(frozen=True)
 class Classifier:
     """Weights (features x labels), biases and decision thresholds, one per label in LABELS."""
 
@@ -42,11 +60,16 @@ class Classifier:
     meta: dict[str, Any] = field(default_factory=dict)
     assertive: tuple[str, ...] = ()
     """Lexical cues precise enough on the training data that their anti-pattern is reported outright."""
+    head: Head | None = None
 
     def probabilities(self, features: np.ndarray) -> np.ndarray:
         """Rows of per-label probabilities for rows of features."""
         logits = features @ self.weights + self.bias
-        return 1.0 / (1.0 + np.exp(-np.clip(logits, -30, 30)))
+        regression = 1.0 / (1.0 + np.exp(-np.clip(logits, -30, 30)))
+        if self.head is None:
+            return regression
+        tuned = self.head.probabilities(features[:, : self.head.weight.shape[1]])
+        return self.head.share * regression + (1.0 - self.head.share) * tuned
 
     def threshold(self, label: str) -> float:
         return float(self.thresholds[LABELS.index(label)])
@@ -67,8 +90,20 @@ def save_classifier(clf: Classifier, path: Path = MODEL_PATH) -> int:
             thresholds=clf.thresholds.astype(np.float32),
             meta=np.array(json.dumps(clf.meta, sort_keys=True)),
             assertive=np.array(clf.assertive, dtype=str),
+            **_head_arrays(clf.head),
         )
     return path.stat().st_size
+
+
+def _head_arrays(head: Head | None) -> dict[str, Any]:
+    if head is None:
+        return {}
+    return {
+        "head_weight": head.weight.astype(np.float32),
+        "head_bias": head.bias.astype(np.float32),
+        "head_scale": np.array(head.scale, dtype=np.float32),
+        "head_share": head.share.astype(np.float32),
+    }
 
 
 def load_classifier(path: Path = MODEL_PATH) -> Classifier:
@@ -88,4 +123,14 @@ def load_classifier(path: Path = MODEL_PATH) -> Classifier:
             data["thresholds"].astype(np.float32),
             json.loads(str(data["meta"])),
             tuple(str(x) for x in data["assertive"]),
+            _load_head(data) if "head_weight" in data.files else None,
         )
+
+
+def _load_head(data: Any) -> Head:
+    return Head(
+        data["head_weight"].astype(np.float32),
+        data["head_bias"].astype(np.float32),
+        float(data["head_scale"]),
+        data["head_share"].astype(np.float32),
+    )

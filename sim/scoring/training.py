@@ -14,12 +14,13 @@ from sklearn.model_selection import KFold
 
 from sim.scoring.dataset import Example
 from sim.scoring.lexical import CUES, find_cues
-from sim.scoring.model import LABELS, Classifier, build_features
+from sim.scoring.model import LABELS, Classifier, Head, build_features
 from sim.scoring.tfidf import Vocabulary, fit_vocabulary
 
 C_GRID = (0.5, 1.0, 2.0, 4.0, 8.0)
 THRESHOLD_GRID = np.round(np.arange(0.10, 0.91, 0.01), 2)
 FOLDS = 5
+SHARE_GRID = (1.0, 0.75, 0.5, 0.25, 0.0)
 ASSERTIVE_MIN_HITS = 3
 ASSERTIVE_MIN_PRECISION = 0.8
 
@@ -31,6 +32,16 @@ class Fit:
     classifier: Classifier
     cv_macro_f1: float
     cv_f1: dict[str, float]
+
+
+@dataclass(frozen=True)
+class TuningHead:
+    """The fine-tuning head: its held-out probabilities on the training turns and its final weights."""
+
+    held_out: np.ndarray
+    weight: np.ndarray
+    bias: np.ndarray
+    scale: float
 
 
 def targets(examples: Sequence[Example]) -> np.ndarray:
@@ -85,6 +96,18 @@ def best_threshold(y: np.ndarray, p: np.ndarray) -> float:
     return max(scored)[2]
 
 
+def best_share(y: np.ndarray, regression: np.ndarray, head: np.ndarray) -> tuple[float, float, float]:
+    """(share, threshold, F1) of the blend share * regression + (1 - share) * head with the best F1;
+    ties keep the larger share of the regression."""
+    scored = []
+    for rank, share in enumerate(SHARE_GRID):
+        blended = share * regression + (1 - share) * head
+        threshold = best_threshold(y, blended)
+        scored.append((f1(y, (blended >= threshold).astype(np.int8)), -rank, share, threshold))
+    best = max(scored)
+    return best[2], best[3], best[0]
+
+
 def assertive_cues(examples: Sequence[Example]) -> tuple[str, ...]:
     """Cues that fire on at least 3 training turns and carry their anti-pattern label on 80% of them."""
     fired: dict[str, list[bool]] = {c.name: [] for c in CUES if c.anti is not None}
@@ -104,10 +127,13 @@ def train(
     embeddings: np.ndarray,
     seed: int = 0,
     meta: Mapping[str, Any] | None = None,
+    head: TuningHead | None = None,
 ) -> Fit:
     """Choose each label's C and threshold by cross-validation on `examples`, then fit on all of them.
 
-    `meta` adds facts to the classifier's record (which embeddings it was trained on).
+    With the fine-tuning `head`, each label's share of it in the blend is chosen the same way, from
+    its held-out probabilities. `meta` adds facts to the classifier's record (which embeddings it was
+    trained on).
     """
     texts = [ex.text for ex in examples]
     y = targets(examples)
@@ -122,12 +148,20 @@ def train(
     choice = [int(np.argmax(scores[:, j])) for j in range(n)]
     cs = [C_GRID[k] for k in choice]
     thresholds = np.array([per_c[k][1][j] for j, k in enumerate(choice)], dtype=np.float32)
-    cv_f1 = {label: round(float(scores[choice[j], j]), 4) for j, label in enumerate(LABELS)}
+    f1s = [float(scores[choice[j], j]) for j in range(n)]
+    blend: Head | None = None
+    shares = np.ones(n, dtype=np.float32)
+    if head is not None:
+        for j, k in enumerate(choice):
+            shares[j], thresholds[j], f1s[j] = best_share(y[:, j], per_c[k][0][:, j], head.held_out[:, j])
+        blend = Head(head.weight, head.bias, head.scale, shares)
+    cv_f1 = {label: round(f1s[j], 4) for j, label in enumerate(LABELS)}
     macro = round(float(np.mean([cv_f1[p] for p in LABELS[:10]])), 4)
     vocab: Vocabulary = fit_vocabulary(texts)
     weights, bias = _fit_weights(build_features(embeddings, texts, vocab), y, cs, seed)
     meta = {
         "C": dict(zip(LABELS, cs, strict=True)),
+        "regression_share": dict(zip(LABELS, [float(x) for x in shares], strict=True)),
         "seed": seed,
         "folds": FOLDS,
         "train_examples": len(examples),
@@ -136,4 +170,4 @@ def train(
         **(meta or {}),
     }
     assertive = assertive_cues(examples)
-    return Fit(Classifier(vocab, weights, bias, thresholds, meta, assertive), macro, cv_f1)
+    return Fit(Classifier(vocab, weights, bias, thresholds, meta, assertive, blend), macro, cv_f1)
