@@ -80,6 +80,7 @@ def main(args: argparse.Namespace) -> int:
     report: dict[str, Any] = {"examples": len(examples)}
     meta: dict[str, Any] = {"encoder_delta": None}
     head: TuningHead | None = None
+    config = replace(TuneConfig(), layers=args.layers)
     if args.from_cross_fit:
         try:
             embeddings, head = _load_cross_fit(args.from_cross_fit, examples)
@@ -87,10 +88,8 @@ def main(args: argparse.Namespace) -> int:
         except (DatasetError, DeltaError, OSError, KeyError) as exc:
             print(f"error: {exc}", file=sys.stderr)
             return 2
-        config = replace(TuneConfig(), layers=args.layers)
         meta = {"encoder_delta": delta_id, "tuning": config.as_meta()}
     elif args.layers > 0:
-        config = replace(TuneConfig(), layers=args.layers)
         y = targets(examples).astype(np.float32)
         states = frozen_states(embedder.transformer, embedder.tokenizer, texts, config)
         crossed = cross_fit(embedder.transformer, states, y, config, args.seed, FOLDS)
@@ -106,7 +105,6 @@ def main(args: argparse.Namespace) -> int:
             np.savez_compressed(
                 args.cross_fit_out,
                 ids=np.array([ex.id for ex in examples]),
-                y=y,
                 embeddings=crossed.embeddings,
                 head_probabilities=head.held_out,
                 head_weight=head.weight,

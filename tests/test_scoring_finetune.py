@@ -14,7 +14,6 @@ from sim.scoring.finetune import (
     Frozen,
     TuneConfig,
     cross_fit,
-    cross_fitted,
     embed_states,
     lr_factor,
     pool,
@@ -81,10 +80,10 @@ def test_tuning_learns_a_label_reproducibly() -> None:
     np.testing.assert_allclose(np.linalg.norm(embeddings, axis=1), 1.0, atol=1e-5)
 
 
-def test_cross_fitted_embeds_every_text_once() -> None:
+def test_cross_fit_embeds_every_text_once() -> None:
     bert = tiny_bert()
     states, y = separable(30)
-    out = cross_fitted(bert, states, y, replace(TINY, epochs=2), seed=0, folds=3)
+    out = cross_fit(bert, states, y, replace(TINY, epochs=2), seed=0, folds=3).embeddings
     assert out.shape == (30, 16)
     np.testing.assert_allclose(np.linalg.norm(out, axis=1), 1.0, atol=1e-5)
 
@@ -96,7 +95,9 @@ def test_cross_fit_head_probabilities_are_held_out_predictions() -> None:
     assert crossed.head_probabilities.shape == y.shape
     assert ((crossed.head_probabilities[:, 0] >= 0.5) == (y[:, 0] > 0)).mean() > 0.8
     assert crossed.head_probabilities[:, 1].mean() < 0.5
-    np.testing.assert_array_equal(crossed.embeddings, cross_fitted(bert, states, y, TINY, seed=0, folds=3))
+    again = cross_fit(bert, states, y, TINY, seed=0, folds=3)
+    np.testing.assert_array_equal(crossed.embeddings, again.embeddings)
+    np.testing.assert_array_equal(crossed.head_probabilities, again.head_probabilities)
 
 
 def test_delta_round_trips_and_overwrites_only_the_tuned_layers(tmp_path: Path) -> None:

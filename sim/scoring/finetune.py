@@ -179,10 +179,3 @@ def cross_fit(
             logits = model.head(torch.from_numpy(emb[val_idx]) * model.scale)
         probs[val_idx] = torch.sigmoid(logits).numpy()
     return CrossFit(emb, probs)
-
-
-def cross_fitted(
-    bert: Any, states: Frozen, y: np.ndarray, config: TuneConfig, seed: int, folds: int = 5
-) -> np.ndarray:
-    """Each text embedded by layers tuned without it (k-fold), so a classifier fit on them is honest."""
-    return cross_fit(bert, states, y, config, seed, folds).embeddings

@@ -31,6 +31,11 @@ def build_features(embeddings: np.ndarray, texts: Sequence[str], vocab: Vocabula
     return np.hstack([embeddings.astype(np.float32), vocab.transform(texts), cues])
 
 
+def sigmoid(logits: np.ndarray) -> np.ndarray:
+    """Logistic function, clipped so large logits do not overflow."""
+    return 1.0 / (1.0 + np.exp(-np.clip(logits, -30, 30)))
+
+
 @dataclass(frozen=True)
 class Head:
     """The fine-tuning head (labels x embedding dims), blended into the regression label by label.
@@ -45,8 +50,7 @@ class Head:
     share: np.ndarray
 
     def probabilities(self, embeddings: np.ndarray) -> np.ndarray:
-        logits = (embeddings * self.scale) @ self.weight.T + self.bias
-        return 1.0 / (1.0 + np.exp(-np.clip(logits, -30, 30)))
+        return sigmoid((embeddings * self.scale) @ self.weight.T + self.bias)
 
 
 @dataclass(frozen=True)
@@ -64,8 +68,7 @@ class Classifier:
 
     def probabilities(self, features: np.ndarray) -> np.ndarray:
         """Rows of per-label probabilities for rows of features."""
-        logits = features @ self.weights + self.bias
-        regression = 1.0 / (1.0 + np.exp(-np.clip(logits, -30, 30)))
+        regression = sigmoid(features @ self.weights + self.bias)
         if self.head is None:
             return regression
         tuned = self.head.probabilities(features[:, : self.head.weight.shape[1]])

@@ -14,7 +14,7 @@ from sklearn.model_selection import KFold
 
 from sim.scoring.dataset import Example
 from sim.scoring.lexical import CUES, find_cues
-from sim.scoring.model import LABELS, Classifier, Head, build_features
+from sim.scoring.model import LABELS, Classifier, Head, build_features, sigmoid
 from sim.scoring.tfidf import Vocabulary, fit_vocabulary
 
 C_GRID = (0.5, 1.0, 2.0, 4.0, 8.0)
@@ -75,10 +75,6 @@ def _fit_weights(
     return weights, bias
 
 
-def _probs(x: np.ndarray, weights: np.ndarray, bias: np.ndarray) -> np.ndarray:
-    return 1.0 / (1.0 + np.exp(-np.clip(x @ weights + bias, -30, 30)))
-
-
 def _out_of_fold(texts: list[str], emb: np.ndarray, y: np.ndarray, c: float, seed: int) -> np.ndarray:
     oof = np.zeros(y.shape, dtype=np.float64)
     for train_idx, val_idx in KFold(FOLDS, shuffle=True, random_state=seed).split(texts):
@@ -86,7 +82,7 @@ def _out_of_fold(texts: list[str], emb: np.ndarray, y: np.ndarray, c: float, see
         x_train = build_features(emb[train_idx], [texts[i] for i in train_idx], vocab)
         x_val = build_features(emb[val_idx], [texts[i] for i in val_idx], vocab)
         w, b = _fit_weights(x_train, y[train_idx], [c] * y.shape[1], seed)
-        oof[val_idx] = _probs(x_val, w, b)
+        oof[val_idx] = sigmoid(x_val @ w + b)
     return oof
 
 
