@@ -2,7 +2,7 @@
 
     level = round(EMBED_WEIGHT * embed_level + (1 - EMBED_WEIGHT) * judge_level)   (halves round down)
     anti-pattern kept if the default scorer found it, or the judge found it and the default scorer's
-    probability for it is at least half its threshold.
+    probability for it reaches level 1 (half its threshold).
 The hard rules run again on the result. When the judge cannot score, the default verdict stands
 (marked `ensemble`, with the judge's problem in the reason).
 """
@@ -15,8 +15,8 @@ from sim.scoring.judge import JudgeScorer
 from sim.scoring.lexical import find_cues
 from sim.scoring.model import LABELS
 from sim.scoring.types import AntiPatternHit, PrincipleScore, TurnScore
-from sim.scoring.verdict import apply_hard_rules, make_reason
-from sim.vocab import ANTI_PATTERNS, DETECTED_AT, PRINCIPLES, PrincipleId
+from sim.scoring.verdict import apply_hard_rules, level_from_probability, make_reason
+from sim.vocab import ANTI_PATTERNS, DETECTED_AT, PRINCIPLES, AntiPatternId, PrincipleId
 
 EMBED_WEIGHT = 0.6
 
@@ -48,11 +48,11 @@ class EnsembleScorer:
             p: combine_level(base.level(p), verdict.level(p)) for p in PRINCIPLES
         }
         thresholds = self.embed.classifier.thresholds
-        found = [
-            a
-            for a in ANTI_PATTERNS
-            if a in base.anti or (a in verdict.anti and embed_probs[a] >= thresholds[LABELS.index(a)] / 2)
-        ]
+
+        def hinted(a: AntiPatternId) -> bool:
+            return level_from_probability(embed_probs[a], thresholds[LABELS.index(a)]) >= 1
+
+        found = [a for a in ANTI_PATTERNS if a in base.anti or (a in verdict.anti and hinted(a))]
         ruled = apply_hard_rules(levels, found, find_cues(text))
         by_id = {p.id: p for p in base.principles}
         judged = {p.id: p for p in verdict.principles}
