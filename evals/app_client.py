@@ -4,8 +4,11 @@ The browser's local storage (owner id, current session) is the `store` dict the 
 return; keeping it here and handing it to another worker is what a load balancer does with a browser.
 """
 
+import re
 import time
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from html import unescape
 from typing import Any
 
 import httpx
@@ -32,6 +35,22 @@ def _api_names(url: str) -> dict[str, str]:
             if api_name in candidates:
                 names.setdefault(event, api_name)
     return names
+
+
+def error_text(out: Sequence[Any]) -> str:
+    """The visible error of the rehearse screen (the HTML output holding role="alert") as text, or ''.
+
+    The screen sets the error box with `gr.HTML(value, visible=...)`, which reaches the client as an
+    update dict (`{"__type__": "update", "value": ..., "visible": ...}`), not as a bare string.
+    """
+    for value in out:
+        if isinstance(value, Mapping) and value.get("__type__") == "update":
+            if value.get("visible") is False:
+                continue
+            value = value.get("value")
+        if isinstance(value, str) and 'role="alert"' in value:
+            return " ".join(re.sub(r"<[^>]+>", " ", unescape(value)).split())
+    return ""
 
 
 def _positions(client: Client) -> dict[str, dict[str, int]]:
@@ -98,8 +117,7 @@ class BrowserSession:
         out, where = self._call("send", self.store, text)
         seconds = time.monotonic() - began
         chat = list(out[where["Chatbot"]] or [])
-        errors = [str(v) for v in out if isinstance(v, str) and 'role="alert"' in v]
-        return Turn(seconds, chat, errors[0] if errors else "")
+        return Turn(seconds, chat, error_text(out))
 
     def reopen(self) -> list[dict[str, Any]]:
         """What the page shows when this browser loads it (the current session, from the database)."""

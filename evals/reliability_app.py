@@ -15,6 +15,7 @@ from typing import Any, Final
 
 from gradio_client import Client
 
+from evals.app_client import error_text
 from sim.llm.embedded import free_port
 
 ROOT: Final = Path(__file__).resolve().parent.parent
@@ -150,11 +151,3 @@ def user_turns(out: Any) -> list[str]:
         if isinstance(value, list) and value and all(isinstance(m, Mapping) and "role" in m for m in value):
             return [message_text(m) for m in value if m.get("role") == "user"]
     return []
-
-
-def error_text(out: Any) -> str:
-    """The visible error of the rehearse screen (an HTML output holding role="alert"), or ''."""
-    for value in out:
-        if isinstance(value, str) and 'role="alert"' in value:
-            return re.sub(r"<[^>]+>", " ", unescape(value)).strip()
-    return ""

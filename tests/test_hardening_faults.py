@@ -9,6 +9,8 @@ from types import SimpleNamespace
 import pytest
 from langgraph.checkpoint.memory import InMemorySaver
 
+from evals.app_client import error_text
+from evals.reliability_app import AppProcess, Browser
 from evals.reliability_data import Check
 from evals.reliability_faults import FAULTS, GOOD, OWNER, TURN, kill_embedded, one_fault
 from sim.engine.session import Rehearsal
@@ -43,6 +45,31 @@ def test_the_page_shows_the_models_error_with_a_retry_and_the_retry_works() -> N
         done = list(h.send(rehearsal, store, failed.draft))[-1]
     assert done.error is None and not done.retry_send
     assert [unescape(m["content"]) for m in done.messages if m["role"] == "user"] == [TURN]
+
+
+def test_the_error_box_is_read_from_the_update_gradio_sends() -> None:
+    box = '<p class="rh-error" role="alert">Too &amp; long</p>'
+    shown = {"__type__": "update", "visible": True, "value": box}
+    hidden = {**shown, "visible": False}
+    assert error_text(["<p>title</p>", [], shown]) == "Too & long"
+    assert error_text(["<p>title</p>", [], hidden]) == ""
+    assert error_text(['<p role="alert">plain</p>']) == "plain"
+
+
+def test_the_browser_client_sees_the_models_error_and_the_resend_lands(tmp_path: Path) -> None:
+    """Through the real app and gradio_client, as the load check drives it: the error reaches the client,
+    the turn is not shown as said, and sending it again once the server is back records it once."""
+    env = {"REHEARSE_BASE_URL": "", "REHEARSE_MAX_RETRIES": "0"}
+    with FakeServer(default=Status(500)) as server:
+        env["REHEARSE_BASE_URL"] = server.base_url
+        with AppProcess(tmp_path / "app.sqlite", env) as app:
+            browser = Browser(app.url)
+            browser.start("wen-li")
+            shown, error = browser.send(TURN)
+            assert "HTTP 500" in error and TURN not in shown
+            server.default = GOOD
+            shown, error = browser.send(TURN)
+    assert error == "" and shown == [TURN]
 
 
 class StubServer:
