@@ -3,7 +3,8 @@
 - durability: complete some turns, SIGKILL the app while a turn is in flight, restart it on the same SQLite
   file: every completed turn is there, the journal is WAL, and the session goes on.
 - many users: N browsers rehearse at once, T turns each; after every turn each page must show exactly its
-  own turns, in order, once.
+  own turns, in order, once. A session whose colleague reaches an outcome refuses further turns (the page
+  says so and keeps the text); that browser starts a new session and goes on, as a user would.
 """
 
 import secrets
@@ -18,6 +19,7 @@ from typing import Final
 from evals.reliability_app import AppProcess, Browser
 from evals.reliability_data import Count
 from sim.personas import load_personas
+from sim.ui.handlers import ENDED_ERROR
 
 PERSONA_IDS: Final = sorted(load_personas().personas)
 
@@ -116,11 +118,19 @@ def run_many_users(sessions: int = 20, turns: int = 10) -> tuple[Count, Count, C
         tags = [f"s{i:02d}x{secrets.token_hex(3)}" for i in range(sessions)]
 
         def one(i: int) -> None:
+            persona_id = PERSONA_IDS[i % len(PERSONA_IDS)]
             browser = Browser(app.url)
-            browser.start(PERSONA_IDS[i % len(PERSONA_IDS)])
+            browser.start(persona_id)
             for n in range(turns):
                 text = turn_text(tags[i], n)
                 shown, error = browser.send(text)
+                if error == ENDED_ERROR:
+                    # The colleague reached an outcome (good turns can repair things early): the page
+                    # refused the turn and kept it in the box, so the user starts a new rehearsal.
+                    seen[i].look(browser.load(), tags[i], f"after the outcome, before turn {n}")
+                    browser.start(persona_id)
+                    seen[i].new_session()
+                    shown, error = browser.send(text)
                 if error and text not in shown:
                     shown, error = browser.send(text)
                 seen[i].sent.append(text)
@@ -140,15 +150,19 @@ def run_many_users(sessions: int = 20, turns: int = 10) -> tuple[Count, Count, C
     duplicated = Count("turns duplicated under load")
     crossed = Count("sessions crossed under load")
     for i, s in enumerate(seen):
-        for text in s.sent:
+        for text in [*s.earlier, *s.sent]:
             lost.add(text in s.missing, f"session {i}: {text!r} missing {s.missing.get(text, '')}")
             duplicated.add(text in s.repeated, f"session {i}: {text!r} shown twice")
         crossed.add(bool(s.foreign), f"session {i} showed {s.foreign[:3]}")
     for text in failures:
         lost.add(True, text)
+    restarted = sum(s.restarts for s in seen)
     for count in (lost, duplicated, crossed):
         count.seconds = time.monotonic() - started
-        count.note = f"{sessions} sessions x {turns} turns, replies capped at {LOAD_MAX_TOKENS} tokens"
+        count.note = (
+            f"{sessions} sessions x {turns} turns, replies capped at {LOAD_MAX_TOKENS} tokens; "
+            f"{restarted} reached an outcome early and went on in a new session"
+        )
     return lost, duplicated, crossed
 
 
@@ -157,9 +171,19 @@ class Seen:
     """What one browser sent and what went wrong in the pages it saw."""
 
     sent: list[str] = field(default_factory=list)
+    """The turns of the session the page shows now."""
+    earlier: list[str] = field(default_factory=list)
+    """The turns of this browser's sessions that ended before it (see `new_session`)."""
+    restarts: int = 0
     missing: dict[str, str] = field(default_factory=dict)
     repeated: set[str] = field(default_factory=set)
     foreign: list[str] = field(default_factory=list)
+
+    def new_session(self) -> None:
+        """The browser started a new session: its page must show only what is sent from now on."""
+        self.earlier += self.sent
+        self.sent = []
+        self.restarts += 1
 
     def look(self, shown: list[str], tag: str, when: str) -> None:
         """Compare one page view with everything sent so far: exactly those turns, in order, once each."""

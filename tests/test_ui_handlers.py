@@ -93,7 +93,7 @@ def test_empty_and_ended_sessions_do_not_send(fake: FakeRehearsal) -> None:
     for n in range(5):
         run_send(fake, store, f"sorry {n}")
     ended = run_send(fake, store, "one more")
-    assert len(ended) == 1 and ended[0].finished and ended[0].error is not None
+    assert len(ended) == 1 and ended[0].finished and ended[0].error == h.ENDED_ERROR
     assert fake.sent == [f"sorry {n}" for n in range(5)]
     assert run_send(fake, h.Store(owner="x"), "hello") == [h.EMPTY]
 

@@ -96,6 +96,8 @@ class Screen:
 
 
 EMPTY = Screen(None, "", [], "")
+ENDED_ERROR = "This conversation has ended. Open the review, or retry from a turn."
+"""What a turn sent after the outcome gets: nothing is stored, the text stays in the box."""
 
 
 def chat_messages(view: SessionView) -> list[dict[str, str]]:
@@ -211,7 +213,7 @@ def send(rehearsal: RehearsalLike, store: Store, text: str) -> Iterator[Screen]:
         yield screen(before, error="Write what you would say first.")
         return
     if before.outcome is not None:
-        yield screen(before, error="This conversation has ended. Open the review, or retry from a turn.")
+        yield screen(before, error=ENDED_ERROR)
         return
     waiting = screen(before)
     said = [*waiting.messages, {"role": "user", "content": render.plain(text)}]
