@@ -57,6 +57,19 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def _save_cross_fit(path: Path, examples: list[Example], embeddings: np.ndarray, head: TuningHead) -> None:
+    """What --from-cross-fit reads back: the turns' ids, their cross-fitted embeddings and the head."""
+    np.savez_compressed(
+        path,
+        ids=np.array([ex.id for ex in examples]),
+        embeddings=embeddings,
+        head_probabilities=head.held_out,
+        head_weight=head.weight,
+        head_bias=head.bias,
+        scale=np.float32(head.scale),
+    )
+
+
 def _load_cross_fit(path: Path, examples: list[Example]) -> tuple[np.ndarray, TuningHead]:
     """Embeddings and tuning head saved by --cross-fit-out; the turns must be the ones trained on."""
     with np.load(path, allow_pickle=False) as data:
@@ -102,15 +115,7 @@ def main(args: argparse.Namespace) -> int:
             final.scale,
         )
         if args.cross_fit_out:
-            np.savez_compressed(
-                args.cross_fit_out,
-                ids=np.array([ex.id for ex in examples]),
-                embeddings=crossed.embeddings,
-                head_probabilities=head.held_out,
-                head_weight=head.weight,
-                head_bias=head.bias,
-                scale=np.float32(head.scale),
-            )
+            _save_cross_fit(args.cross_fit_out, examples, embeddings, head)
         delta = save_delta(final.layer_state(), args.delta_out)
         meta = {"encoder_delta": delta.fingerprint, "tuning": config.as_meta()}
         report["delta"] = {"file": str(args.delta_out), "bytes": args.delta_out.stat().st_size}

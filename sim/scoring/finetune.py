@@ -1,8 +1,9 @@
 """Fine-tune MiniLM's top transformer layers for the rubric labels (multi-label BCE through a linear head).
 
 The lower layers stay frozen, so their output is computed once per text and cached; only the top
-`layers` layers and a linear head over the 17 labels are trained. The head is discarded afterwards:
-the tuned layers make better sentence embeddings for the per-label logistic regression.
+`layers` layers and a linear head over the 17 labels are trained. The tuned layers make better
+sentence embeddings for the per-label logistic regression, and the head is kept too: training blends
+it into each label where cross-validation says it helps (`sim.scoring.model.Head`).
 """
 
 import copy
@@ -13,6 +14,8 @@ from typing import Any, NamedTuple
 import numpy as np
 import torch
 from sklearn.model_selection import KFold
+
+from sim.scoring.model import head_probabilities
 
 
 @dataclass(frozen=True)
@@ -175,7 +178,6 @@ def cross_fit(
         part = Frozen(states.hidden[train_idx], states.mask[train_idx])
         model = tune(bert, part, y[train_idx], config, seed)
         emb[val_idx] = embed_states(model, Frozen(states.hidden[val_idx], states.mask[val_idx]))
-        with torch.inference_mode():
-            logits = model.head(torch.from_numpy(emb[val_idx]) * model.scale)
-        probs[val_idx] = torch.sigmoid(logits).numpy()
+        weight, bias = model.head.weight.detach().numpy(), model.head.bias.detach().numpy()
+        probs[val_idx] = head_probabilities(emb[val_idx], weight, bias, model.scale)
     return CrossFit(emb, probs)

@@ -36,6 +36,13 @@ def sigmoid(logits: np.ndarray) -> np.ndarray:
     return 1.0 / (1.0 + np.exp(-np.clip(logits, -30, 30)))
 
 
+def head_probabilities(
+    embeddings: np.ndarray, weight: np.ndarray, bias: np.ndarray, scale: float
+) -> np.ndarray:
+    """The fine-tuning head's per-label probabilities (sigmoid(scale * embedding @ weight.T + bias))."""
+    return sigmoid((embeddings * scale) @ weight.T + bias)
+
+
 @dataclass(frozen=True)
 class Head:
     """The fine-tuning head (labels x embedding dims), blended into the regression label by label.
@@ -50,7 +57,7 @@ class Head:
     share: np.ndarray
 
     def probabilities(self, embeddings: np.ndarray) -> np.ndarray:
-        return sigmoid((embeddings * self.scale) @ self.weight.T + self.bias)
+        return head_probabilities(embeddings, self.weight, self.bias, self.scale)
 
 
 @dataclass(frozen=True)
