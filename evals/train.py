@@ -5,12 +5,16 @@ classifier is fit on cross-fitted embeddings (each turn embedded by layers tuned
 layers tuned on all turns are saved as an fp16 delta next to the classifier. The tuning head itself
 is kept too and blended into each label's regression where cross-validation says it helps.
 `--layers 0` keeps the frozen base embeddings (and removes the delta).
+
+Last, the anti-pattern operating point is set on `--dev` (evals/data/dev.jsonl, never trained on):
+one scale of the anti-pattern thresholds, the one with the best recall at precision 0.82 or more.
 """
 
 import argparse
 import json
 import sys
 import time
+from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -19,17 +23,36 @@ import numpy as np
 
 from sim.scoring.dataset import DatasetError, Example, load_examples
 from sim.scoring.delta import DELTA_PATH, DeltaError, load_delta, save_delta
-from sim.scoring.embedder import EmbeddingError, MiniLM
+from sim.scoring.embed import EmbedScorer
+from sim.scoring.embedder import Embedder, EmbeddingError, MiniLM
 from sim.scoring.finetune import TuneConfig, cross_fit, frozen_states, tune
-from sim.scoring.model import MODEL_PATH, load_classifier, save_classifier
-from sim.scoring.training import FOLDS, TuningHead, targets, train
+from sim.scoring.metrics import label_stats, micro
+from sim.scoring.model import MODEL_PATH, Classifier, load_classifier, save_classifier
+from sim.scoring.training import (
+    ANTI_PRECISION_FLOOR,
+    FOLDS,
+    TuningHead,
+    anti_operating_point,
+    targets,
+    train,
+    with_anti_scale,
+)
+from sim.vocab import ANTI_PATTERNS
 
 DEFAULT_DATA = Path(__file__).resolve().parent / "data" / "train.jsonl"
+DEFAULT_DEV = Path(__file__).resolve().parent / "data" / "dev.jsonl"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--data", type=Path, default=DEFAULT_DATA, help="training JSONL (default: %(default)s)"
+    )
+    parser.add_argument(
+        "--dev",
+        type=Path,
+        default=DEFAULT_DEV,
+        help="validation JSONL, never trained on, that sets the anti-pattern operating point "
+        "(default: %(default)s)",
     )
     parser.add_argument("--out", type=Path, default=MODEL_PATH, help="classifier file (default: %(default)s)")
     parser.add_argument(
@@ -81,9 +104,48 @@ def _load_cross_fit(path: Path, examples: list[Example]) -> tuple[np.ndarray, Tu
         return data["embeddings"], head
 
 
+class _Remembered:
+    """An Embedder that encodes each text once: the operating point scores the same turns at every scale."""
+
+    def __init__(self, inner: Embedder) -> None:
+        self.inner = inner
+        self.vectors: dict[str, np.ndarray] = {}
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
+        new = [t for t in dict.fromkeys(texts) if t not in self.vectors]
+        if new:
+            self.vectors.update(zip(new, self.inner.encode(new), strict=True))
+        return np.stack([self.vectors[t] for t in texts])
+
+
+def _set_operating_point(
+    classifier: Classifier, embedder: Embedder, dev: list[Example]
+) -> tuple[Classifier, dict[str, Any]]:
+    """The classifier at the anti-pattern operating point chosen on `dev`, and what was measured there."""
+    remembered = _Remembered(embedder)
+    gold = [set(ex.anti) for ex in dev]
+
+    def measure(scale: float) -> tuple[float, float]:
+        scorer = EmbedScorer(with_anti_scale(classifier, scale), remembered)
+        pooled = micro(label_stats(ANTI_PATTERNS, gold, [set(scorer.score(ex.text).anti) for ex in dev]))
+        return pooled.precision, pooled.recall
+
+    point = anti_operating_point(measure)
+    record = {
+        "anti_threshold_scale": point.scale,
+        "anti_precision_floor": ANTI_PRECISION_FLOOR,
+        "dev_examples": len(dev),
+        "dev_anti_precision": round(point.precision, 4),
+        "dev_anti_recall": round(point.recall, 4),
+    }
+    chosen = with_anti_scale(classifier, point.scale)
+    return replace(chosen, meta={**classifier.meta, **record}), record
+
+
 def main(args: argparse.Namespace) -> int:
     try:
         examples = load_examples(args.data)
+        dev = load_examples(args.dev)
         embedder = MiniLM(threads=args.threads)
     except (DatasetError, EmbeddingError) as exc:
         print(f"error: {exc}", file=sys.stderr)
@@ -124,7 +186,13 @@ def main(args: argparse.Namespace) -> int:
         embeddings = embedder.encode(texts)
         args.delta_out.unlink(missing_ok=True)
     fit = train(examples, embeddings, seed=args.seed, meta=meta, head=head)
-    size = save_classifier(fit.classifier, args.out)
+    scoring_embedder = (
+        embedder
+        if meta["encoder_delta"] is None
+        else MiniLM(threads=args.threads, delta=load_delta(args.delta_out))
+    )
+    classifier, report["operating_point"] = _set_operating_point(fit.classifier, scoring_embedder, dev)
+    size = save_classifier(classifier, args.out)
     load_started = time.perf_counter()
     load_classifier(args.out)
     load_ms = (time.perf_counter() - load_started) * 1000

@@ -3,7 +3,9 @@ import pytest
 
 from sim.scoring import training
 from sim.scoring.dataset import Example
-from sim.scoring.model import LABELS, build_features
+from sim.scoring.model import LABELS, Classifier, build_features
+from sim.scoring.tfidf import Vocabulary
+from sim.vocab import ANTI_PATTERNS
 
 
 def test_training_learns_a_separable_label_and_is_reproducible(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -63,3 +65,35 @@ def test_training_blends_in_the_tuning_head_where_it_is_better(
     probs = clf.probabilities(build_features(embeddings, [e.text for e in examples], clf.vocab))
     predicted = probs[:, LABELS.index("listen")] >= clf.threshold("listen")
     assert (predicted == on).all()
+
+
+def test_anti_scale_lowers_every_anti_threshold_but_injections() -> None:
+    clf = _tiny_classifier()
+    scaled = training.with_anti_scale(clf, 0.5)
+    for label in LABELS:
+        expected = clf.threshold(label) * (0.5 if label in ANTI_PATTERNS and label != "injection" else 1)
+        assert scaled.threshold(label) == pytest.approx(expected)
+    assert training.with_anti_scale(clf, 1.0).thresholds.tolist() == clf.thresholds.tolist()
+
+
+def test_operating_point_takes_the_best_recall_that_keeps_precision_at_the_floor() -> None:
+    # precision falls and recall rises as the thresholds come down
+    curve = {s: (0.9 - (1 - s) * 0.4, 0.7 + (1 - s) * 0.4) for s in training.ANTI_SCALES}
+    point = training.anti_operating_point(curve.__getitem__, floor=0.82)
+    assert point.scale == 0.8 and point.precision >= 0.82
+    assert point.recall == pytest.approx(0.78)
+
+
+def test_operating_point_keeps_the_f1_thresholds_when_nothing_reaches_the_floor() -> None:
+    point = training.anti_operating_point(lambda s: (0.5, 1.0 - s), floor=0.82)
+    assert point == training.OperatingPoint(1.0, 0.5, 0.0)
+
+
+def test_operating_point_ties_keep_the_larger_scale() -> None:
+    assert training.anti_operating_point(lambda s: (0.9, 0.8), floor=0.82).scale == 1.0
+
+
+def _tiny_classifier() -> Classifier:
+    vocab = Vocabulary(("a",), np.ones(1, dtype=np.float32))
+    thresholds = np.linspace(0.2, 0.8, len(LABELS)).astype(np.float32)
+    return Classifier(vocab, np.zeros((3, len(LABELS))), np.zeros(len(LABELS)), thresholds)

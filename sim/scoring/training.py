@@ -1,11 +1,13 @@
 """Fit the default scorer's classifier: per-label logistic regression, C and thresholds by cross-validation.
 
-Everything is chosen on the training data only: 5-fold out-of-fold probabilities pick, for each
-label, the regularisation strength and the decision threshold with the best F1.
+Everything in the fit is chosen on the training data only: 5-fold out-of-fold probabilities pick, for
+each label, the regularisation strength and the decision threshold with the best F1. One thing is
+chosen afterwards on a separate validation set: the anti-pattern operating point (`anti_operating_point`),
+because the issue asks more of their recall than F1 thresholds give.
 """
 
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -16,6 +18,7 @@ from sim.scoring.dataset import Example
 from sim.scoring.lexical import CUES, find_cues
 from sim.scoring.model import LABELS, Classifier, Head, build_features, sigmoid
 from sim.scoring.tfidf import Vocabulary, fit_vocabulary
+from sim.vocab import ANTI_PATTERNS
 
 C_GRID = (0.5, 1.0, 2.0, 4.0, 8.0)
 THRESHOLD_GRID = np.round(np.arange(0.10, 0.91, 0.01), 2)
@@ -23,6 +26,9 @@ FOLDS = 5
 SHARE_GRID = (1.0, 0.75, 0.5, 0.25, 0.0)
 ASSERTIVE_MIN_HITS = 3
 ASSERTIVE_MIN_PRECISION = 0.8
+ANTI_SCALES = (1.0, 0.95, 0.9, 0.85, 0.8, 0.75, 0.7, 0.65, 0.6, 0.55, 0.5)
+ANTI_PRECISION_FLOOR = 0.82
+"""The target is 0.80; the margin allows for a validation set of a few hundred turns."""
 
 
 @dataclass(frozen=True)
@@ -32,6 +38,15 @@ class Fit:
     classifier: Classifier
     cv_macro_f1: float
     cv_f1: dict[str, float]
+
+
+@dataclass(frozen=True)
+class OperatingPoint:
+    """A scale of the anti-pattern thresholds and the micro precision and recall it gave on validation."""
+
+    scale: float
+    precision: float
+    recall: float
 
 
 @dataclass(frozen=True)
@@ -167,3 +182,28 @@ def train(
     }
     assertive = assertive_cues(examples)
     return Fit(Classifier(vocab, weights, bias, thresholds, meta, assertive, blend), macro, cv_f1)
+
+
+def with_anti_scale(classifier: Classifier, scale: float) -> Classifier:
+    """The classifier with every anti-pattern threshold except injection's multiplied by `scale`.
+
+    Injection keeps its own threshold: it is already reported from half of it (`verdict.anti_reported`).
+    """
+    thresholds = classifier.thresholds.astype(np.float64)
+    for anti in ANTI_PATTERNS:
+        if anti != "injection":
+            thresholds[LABELS.index(anti)] *= scale
+    return replace(classifier, thresholds=thresholds.astype(np.float32))
+
+
+def anti_operating_point(
+    measure: Callable[[float], tuple[float, float]], floor: float = ANTI_PRECISION_FLOOR
+) -> OperatingPoint:
+    """The scale in ANTI_SCALES with the best recall whose precision is at least `floor`.
+
+    `measure(scale)` gives the anti-pattern (precision, recall) on validation turns at that scale. Ties
+    keep the larger scale; if no scale reaches the floor, the F1 thresholds stay (scale 1.0).
+    """
+    points = [OperatingPoint(scale, *measure(scale)) for scale in ANTI_SCALES]
+    good = [p for p in points if p.precision >= floor]
+    return max(good, key=lambda p: (p.recall, p.scale)) if good else points[0]
