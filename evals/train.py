@@ -118,16 +118,17 @@ class _Remembered:
         return np.stack([self.vectors[t] for t in texts])
 
 
-def _set_operating_point(
+def set_operating_point(
     classifier: Classifier, embedder: Embedder, dev: list[Example]
 ) -> tuple[Classifier, dict[str, Any]]:
     """The classifier at the anti-pattern operating point chosen on `dev`, and what was measured there."""
     remembered = _Remembered(embedder)
-    gold = [set(ex.anti) for ex in dev]
+    gold: list[set[str]] = [set(ex.anti) for ex in dev]
 
     def measure(scale: float) -> tuple[float, float]:
         scorer = EmbedScorer(with_anti_scale(classifier, scale), remembered)
-        pooled = micro(label_stats(ANTI_PATTERNS, gold, [set(scorer.score(ex.text).anti) for ex in dev]))
+        found: list[set[str]] = [set(scorer.score(ex.text).anti) for ex in dev]
+        pooled = micro(label_stats(ANTI_PATTERNS, gold, found))
         return pooled.precision, pooled.recall
 
     point = anti_operating_point(measure)
@@ -191,7 +192,7 @@ def main(args: argparse.Namespace) -> int:
         if meta["encoder_delta"] is None
         else MiniLM(threads=args.threads, delta=load_delta(args.delta_out))
     )
-    classifier, report["operating_point"] = _set_operating_point(fit.classifier, scoring_embedder, dev)
+    classifier, report["operating_point"] = set_operating_point(fit.classifier, scoring_embedder, dev)
     size = save_classifier(classifier, args.out)
     load_started = time.perf_counter()
     load_classifier(args.out)

@@ -28,10 +28,15 @@ def test_committed_split_matches_the_raw_files() -> None:
     assert len(part_c & {e.id for e in committed_train}) >= 50
 
 
-def test_no_training_turn_paraphrases_a_test_turn() -> None:
+def test_no_training_turn_paraphrases_a_test_turn_and_the_validation_set_repeats_neither() -> None:
     train = load_examples(DATA / "train.jsonl")
     test = load_examples(DATA / "test.jsonl")
-    assert near_duplicates(train, test, load_embedder()) == []
+    dev = load_examples(DATA / "dev.jsonl")
+    embedder = load_embedder()
+    assert near_duplicates(train, test, embedder) == []
+    assert near_duplicates(train, dev, embedder) == []
+    assert near_duplicates(dev, test, embedder) == []
+    assert len(dev) >= 250 and not {e.id for e in dev} & {e.id for e in train + test}
 
 
 class _Fixed:

@@ -5,11 +5,16 @@ import time
 
 import pytest
 
+from evals.scorer import evaluate
+from evals.train import DEFAULT_DEV as DEV
+from evals.train import set_operating_point
 from sim.config import Settings
 from sim.scoring import load_scorer
 from sim.scoring.cli import add_arguments, main
 from sim.scoring.coach import coach
+from sim.scoring.dataset import load_examples
 from sim.scoring.embed import EmbedScorer
+from sim.scoring.training import ANTI_SCALES, with_anti_scale
 
 pytestmark = pytest.mark.integration
 
@@ -73,3 +78,17 @@ def test_cli_prints_turnscore_json(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(parser.parse_args(["I'm sorry I missed your talk.", "--scorer", "embed"])) == 0
     out = json.loads(capsys.readouterr().out)
     assert out["scorer"] == "embed" and len(out["principles"]) == 10
+
+
+def test_operating_point_measured_on_validation_turns_is_what_the_eval_measures(scorer: EmbedScorer) -> None:
+    dev = load_examples(DEV)[:80]
+    classifier, record = set_operating_point(scorer.classifier, scorer.embedder, dev)
+    scale = record["anti_threshold_scale"]
+    assert scale in ANTI_SCALES and classifier.meta["anti_threshold_scale"] == scale
+    expected = with_anti_scale(scorer.classifier, scale).thresholds
+    assert classifier.thresholds.tolist() == expected.tolist()
+    chosen = EmbedScorer(classifier, scorer.embedder)
+    report = evaluate(dev, [chosen.score(ex.text, ex.context) for ex in dev], 1.0)
+    assert record["dev_anti_precision"] == pytest.approx(report["anti_micro"]["precision"], abs=5e-4)
+    assert record["dev_anti_recall"] == pytest.approx(report["anti_micro"]["recall"], abs=5e-4)
+    assert scale == 1.0 or record["dev_anti_precision"] >= record["anti_precision_floor"]
