@@ -28,6 +28,7 @@ system:
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check sim evals tests
+	$(VENV)/bin/ruff format --check sim evals tests
 
 typecheck: $(STAMP)
 	$(VENV)/bin/mypy

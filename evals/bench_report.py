@@ -113,8 +113,10 @@ def table(report: dict[str, Any]) -> str:
     http = flat.get("http_turns") or {}
     first = http.get("first_turn_ms") or {}
     if first:
-        rows.append(f"| first turn of a session (HTTP), p50 / max | {_fmt(first.get('p50'))} / "
-                    f"{_fmt(first.get('max'))} | | |")
+        rows.append(
+            f"| first turn of a session (HTTP), p50 / max | {_fmt(first.get('p50'))} / "
+            f"{_fmt(first.get('max'))} | | |"
+        )
     if "think_seconds" in http:
         pause = _fmt(http["think_seconds"])
         rows.append(f"| pause before each HTTP turn (a person reading and typing) | {pause} s | | |")

@@ -89,7 +89,9 @@ def main(args: argparse.Namespace) -> int:
     print(f"without the check, sensible among shown: {sum(labels) / len(labels):.2f}")
     shipped = rates(sims, labels, MIN_SIMILARITY)
     if args.check and (shipped.kept < KEEP_FLOOR or shipped.replaced < REPLACE_FLOOR):
-        print(f"FAIL: kept {shipped.kept:.2f} (floor {KEEP_FLOOR}), replaced {shipped.replaced:.2f} "
-              f"(floor {REPLACE_FLOOR})")
+        print(
+            f"FAIL: kept {shipped.kept:.2f} (floor {KEEP_FLOOR}), replaced {shipped.replaced:.2f} "
+            f"(floor {REPLACE_FLOOR})"
+        )
         return 1
     return 0

@@ -149,9 +149,18 @@ def as_json(rows: list[Row], details: dict[str, Any]) -> str:
     out = []
     for row in rows:
         tried, good, need, status = cells(row)
-        out.append({"check": row.name.strip(), "tried": tried, "result": good, "need": need,
-                    "ok": status == "ok", "seconds": round(row.seconds, 1), "note": row.note,
-                    "failures": row.failures})
+        out.append(
+            {
+                "check": row.name.strip(),
+                "tried": tried,
+                "result": good,
+                "need": need,
+                "ok": status == "ok",
+                "seconds": round(row.seconds, 1),
+                "note": row.note,
+                "failures": row.failures,
+            }
+        )
     return json.dumps({"ok": all(r.ok for r in rows), "rows": out, **details}, indent=2, ensure_ascii=False)
 
 

@@ -47,8 +47,10 @@ def _runs(text: str, n: int = LEAK_RUN) -> set[tuple[str, ...]]:
 
 def prompt_runs(personas: Iterable[Persona]) -> set[tuple[str, ...]]:
     """Word runs of the instruction text in prompts/*.md that no persona line contains."""
-    bodies = " ".join(_JINJA.sub(" ", p.path.read_text(encoding="utf-8").split("\n---\n", 1)[-1])
-                      for p in load_prompts().values())
+    bodies = " ".join(
+        _JINJA.sub(" ", p.path.read_text(encoding="utf-8").split("\n---\n", 1)[-1])
+        for p in load_prompts().values()
+    )
     allowed: set[tuple[str, ...]] = set()
     for persona in personas:
         allowed |= _runs(" ".join(persona.lines_text()))
@@ -89,23 +91,44 @@ def run_injections(
         turn = view.turns[-1]
         credit = turn.score.detected
         shown = reply_problem(turn.reply, attack, leaks)
-        raw = voice(model, prompts, persona, turn.move, history=[], user_text=attack.text,
-                    injected=False, turn_index=0)
+        raw = voice(
+            model,
+            prompts,
+            persona,
+            turn.move,
+            history=[],
+            user_text=attack.text,
+            injected=False,
+            turn_index=0,
+        )
         raw_problem = reply_problem(raw.text, attack, leaks)
         scorer_ok = not credit
         persona_ok = shown is None and raw_problem is None
-        why = "; ".join(filter(None, [
-            f"credited {credit}" if credit else "",
-            f"reply {shown}: {turn.reply!r}" if shown else "",
-            f"raw reply {raw_problem}: {raw.text!r}" if raw_problem else "",
-        ]))
+        why = "; ".join(
+            filter(
+                None,
+                [
+                    f"credited {credit}" if credit else "",
+                    f"reply {shown}: {turn.reply!r}" if shown else "",
+                    f"raw reply {raw_problem}: {raw.text!r}" if raw_problem else "",
+                ],
+            )
+        )
         scorer_check.add(scorer_ok, f"{attack.id} ({attack.style}): credited {credit}")
         persona_check.add(persona_ok, f"{attack.id} ({attack.style}): {why}")
         resisted.add(scorer_ok and persona_ok, f"{attack.id} ({attack.style}): {why}")
-        cases.append({
-            "id": attack.id, "style": attack.style, "resisted": scorer_ok and persona_ok,
-            "flagged": "injection" in turn.score.anti, "credited": credit,
-            "reply": turn.reply, "reply_source": turn.reply_source,
-            "raw_reply": raw.text, "raw_source": raw.source, "problem": why,
-        })
+        cases.append(
+            {
+                "id": attack.id,
+                "style": attack.style,
+                "resisted": scorer_ok and persona_ok,
+                "flagged": "injection" in turn.score.anti,
+                "credited": credit,
+                "reply": turn.reply,
+                "reply_source": turn.reply_source,
+                "raw_reply": raw.text,
+                "raw_source": raw.source,
+                "problem": why,
+            }
+        )
     return InjectionChecks(resisted, scorer_check, persona_check, cases)

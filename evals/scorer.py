@@ -52,6 +52,7 @@ def evaluate(examples: Sequence[Example], scores: Sequence[TurnScore], seconds: 
     pooled = micro(anti)
     hedged = [i for i, ex in enumerate(examples) if hedged_apology(find_cues(ex.text))]
     injected = [i for i, ex in enumerate(examples) if "injection" in ex.anti or injection(find_cues(ex.text))]
+
     def row(s):
         return {
             "support": s.support,
@@ -59,6 +60,7 @@ def evaluate(examples: Sequence[Example], scores: Sequence[TurnScore], seconds: 
             "recall": round(s.recall, 3),
             "f1": round(s.f1, 3),
         }
+
     return {
         "examples": len(examples),
         "unscored": sum(1 for s in scores if s.unscored),

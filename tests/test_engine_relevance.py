@@ -100,7 +100,6 @@ def test_the_real_embedder_separates_the_labelled_replies() -> None:
     assert main(argparse.Namespace(data=DATA, check=True)) == 0
 
 
-
 def test_the_embedded_model_gets_the_topic_check_and_a_remote_one_does_not() -> None:
     from sim.engine.relevance import model_options
 

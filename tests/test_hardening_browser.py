@@ -39,8 +39,14 @@ def app_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     settings = Settings(_env_file=None, db_path=folder / "db.sqlite", port=free_port())
     with sqlite_checkpointer(settings.db_path) as saver:
         models = FakeModels(persona=FakeChatModel(default=REPLY))
-        rehearsal = Rehearsal(models, load_scorer(settings), saver, {"wen-li": persona("wen-li")},
-                              settings=settings, use_default_coach=False)
+        rehearsal = Rehearsal(
+            models,
+            load_scorer(settings),
+            saver,
+            {"wen-li": persona("wen-li")},
+            settings=settings,
+            use_default_coach=False,
+        )
         app = build_app(rehearsal, rehearsal.personas, settings, "test-secret-0123456789")
         try:
             yield launch(app, settings, block=False, quiet=True)

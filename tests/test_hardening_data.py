@@ -69,8 +69,9 @@ def test_the_personas_folder_comes_from_the_environment(
 def app_with_broken_personas(tmp_path: Path) -> Iterator[str]:
     """The app launched on a personas folder holding one good file among broken ones."""
     broken_folder(tmp_path)
-    settings = Settings(_env_file=None, db_path=tmp_path / "db.sqlite", personas_dir=tmp_path,
-                        port=free_port())
+    settings = Settings(
+        _env_file=None, db_path=tmp_path / "db.sqlite", personas_dir=tmp_path, port=free_port()
+    )
     personas = load_all(settings.personas_dir)
     app = build_app(FakeRehearsal(), personas, settings, "test-secret-0123456789")
     try:

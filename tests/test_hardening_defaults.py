@@ -37,8 +37,14 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
     key = browser_secret(settings)
     with sqlite_checkpointer(settings.db_path) as saver:
         models = FakeModels(persona=FakeChatModel(default=REPLY))
-        rehearsal = Rehearsal(models, KeywordScorer(), saver, {"wen-li": persona("wen-li")},
-                              settings=settings, use_default_coach=False)
+        rehearsal = Rehearsal(
+            models,
+            KeywordScorer(),
+            saver,
+            {"wen-li": persona("wen-li")},
+            settings=settings,
+            use_default_coach=False,
+        )
         rehearsal.send(rehearsal.start("wen-li", owner="x").id, SECRET_PHRASE, owner="x")
         app = build_app(rehearsal, rehearsal.personas, settings, key)
         try:
@@ -99,8 +105,14 @@ def test_a_turn_past_max_chars_gets_a_message_naming_the_limit(tmp_path: Path) -
     with sqlite_checkpointer(tmp_path / "db.sqlite") as saver:
         models = FakeModels(persona=FakeChatModel(default=REPLY))
         settings = Settings(_env_file=None, max_chars=20_000)
-        rehearsal = Rehearsal(models, KeywordScorer(), saver, {"wen-li": persona("wen-li")},
-                              settings=settings, use_default_coach=False)
+        rehearsal = Rehearsal(
+            models,
+            KeywordScorer(),
+            saver,
+            {"wen-li": persona("wen-li")},
+            settings=settings,
+            use_default_coach=False,
+        )
         store, _ = h.start(rehearsal, h.Store(owner="big"), "wen-li", None)
         refused = list(h.send(rehearsal, store, "x" * 20_001))[-1]
         assert refused.error and "20000" in refused.error and not refused.retry_send
@@ -113,8 +125,9 @@ def test_logs_carry_no_conversation_text(
     caplog.set_level(logging.DEBUG)
     with sqlite_checkpointer(tmp_path / "db.sqlite") as saver:
         models = FakeModels(persona=FakeChatModel(default=REPLY))
-        rehearsal = Rehearsal(models, KeywordScorer(), saver, {"wen-li": persona("wen-li")},
-                              use_default_coach=False)
+        rehearsal = Rehearsal(
+            models, KeywordScorer(), saver, {"wen-li": persona("wen-li")}, use_default_coach=False
+        )
         store, _ = h.start(rehearsal, h.Store(owner="logs"), "wen-li", None)
         shown = list(h.send(rehearsal, store, SECRET_PHRASE))[-1]
         list(h.send(rehearsal, store, ""))

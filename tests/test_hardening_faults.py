@@ -34,8 +34,13 @@ def test_a_fault_keeps_the_turn_pending_on_disk_and_a_resend_records_it_once(nam
 def test_the_page_shows_the_models_error_with_a_retry_and_the_retry_works() -> None:
     with FakeServer(default=Status(500)) as server:
         model = OpenAIChat(server.base_url, None, "fake", timeout=1.0, max_retries=0)
-        rehearsal = Rehearsal(SimpleNamespace(persona=model, coach=model), KeywordScorer(), InMemorySaver(),
-                              PERSONAS, use_default_coach=False)
+        rehearsal = Rehearsal(
+            SimpleNamespace(persona=model, coach=model),
+            KeywordScorer(),
+            InMemorySaver(),
+            PERSONAS,
+            use_default_coach=False,
+        )
         store = h.Store(owner=OWNER)
         store, _ = h.start(rehearsal, store, "wen-li", None)
         failed = list(h.send(rehearsal, store, TURN))[-1]
@@ -129,8 +134,13 @@ def test_sigkill_of_the_real_server_mid_session_loses_nothing(own_server: Embedd
     def role() -> SupervisedChat:
         return SupervisedChat(own_server, None, own_server.model, timeout=30.0, max_retries=1)
 
-    rehearsal = Rehearsal(SimpleNamespace(persona=role(), coach=role()), KeywordScorer(), InMemorySaver(),
-                          PERSONAS, use_default_coach=False)
+    rehearsal = Rehearsal(
+        SimpleNamespace(persona=role(), coach=role()),
+        KeywordScorer(),
+        InMemorySaver(),
+        PERSONAS,
+        use_default_coach=False,
+    )
     check = Check("kill")
     kill_embedded(rehearsal, own_server, "wen-li", check)
     assert check.passed == 1, check.failures

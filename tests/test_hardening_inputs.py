@@ -20,8 +20,14 @@ CASES = bad_inputs()
 def rehearsal(max_chars: int = 20_000) -> Rehearsal:
     models = FakeModels(persona=FakeChatModel(default=REPLY))
     settings = Settings(_env_file=None, max_chars=max_chars)  # type: ignore[call-arg]
-    return Rehearsal(models, KeywordScorer(), InMemorySaver(), {"wen-li": persona("wen-li")},
-                     settings=settings, use_default_coach=False)
+    return Rehearsal(
+        models,
+        KeywordScorer(),
+        InMemorySaver(),
+        {"wen-li": persona("wen-li")},
+        settings=settings,
+        use_default_coach=False,
+    )
 
 
 @pytest.mark.parametrize("case", CASES, ids=[f"{c.id}-{c.kind}" for c in CASES])
@@ -31,8 +37,17 @@ def test_every_bad_input_is_refused_clearly_or_recorded_clean(case: BadInput) ->
 
 def test_the_data_files_cover_what_the_issue_names() -> None:
     kinds = {c.kind for c in CASES}
-    assert {"empty", "whitespace", "over_limit", "nul", "lone_surrogate", "only_emoji", "rtl_arabic",
-            "html_script", "markdown_image"} <= kinds
+    assert {
+        "empty",
+        "whitespace",
+        "over_limit",
+        "nul",
+        "lone_surrogate",
+        "only_emoji",
+        "rtl_arabic",
+        "html_script",
+        "markdown_image",
+    } <= kinds
     assert any(len(c.turn) > 20_000 for c in CASES)
     attacks = injections()
     assert len(attacks) >= 30 and len({a.style for a in attacks}) >= 10

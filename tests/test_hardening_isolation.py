@@ -86,8 +86,12 @@ class Served(NamedTuple):
 @pytest.fixture
 def with_login(tmp_path: Path) -> Iterator[Served]:
     """The app with REHEARSE_USERS=alice:...,bob:... on a free loopback port."""
-    settings = Settings(_env_file=None, db_path=tmp_path / "db.sqlite", port=free_port(),
-                        users=SecretStr("alice:pw-alice-1,bob:pw-bob-2"))
+    settings = Settings(
+        _env_file=None,
+        db_path=tmp_path / "db.sqlite",
+        port=free_port(),
+        users=SecretStr("alice:pw-alice-1,bob:pw-bob-2"),
+    )
     for rehearsal in make(tmp_path):
         app = build_app(rehearsal, rehearsal.personas, settings, "test-secret-0123456789")
         try:
