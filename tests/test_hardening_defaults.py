@@ -3,7 +3,7 @@
 import logging
 from collections.abc import Iterator
 from pathlib import Path
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import httpx
 import pytest
@@ -36,15 +36,7 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
     settings = Settings(_env_file=None, db_path=folder / "db.sqlite", port=free_port())
     key = browser_secret(settings)
     with sqlite_checkpointer(settings.db_path) as saver:
-        models = FakeModels(persona=FakeChatModel(default=REPLY))
-        rehearsal = Rehearsal(
-            models,
-            KeywordScorer(),
-            saver,
-            {"wen-li": persona("wen-li")},
-            settings=settings,
-            use_default_coach=False,
-        )
+        rehearsal = _rehearsal(saver, settings)
         rehearsal.send(rehearsal.start("wen-li", owner="x").id, SECRET_PHRASE, owner="x")
         app = build_app(rehearsal, rehearsal.personas, settings, key)
         try:
@@ -103,16 +95,7 @@ def test_uploads_past_the_limit_are_refused(served: Served) -> None:
 
 def test_a_turn_past_max_chars_gets_a_message_naming_the_limit(tmp_path: Path) -> None:
     with sqlite_checkpointer(tmp_path / "db.sqlite") as saver:
-        models = FakeModels(persona=FakeChatModel(default=REPLY))
-        settings = Settings(_env_file=None, max_chars=20_000)
-        rehearsal = Rehearsal(
-            models,
-            KeywordScorer(),
-            saver,
-            {"wen-li": persona("wen-li")},
-            settings=settings,
-            use_default_coach=False,
-        )
+        rehearsal = _rehearsal(saver, Settings(_env_file=None, max_chars=20_000))
         store, _ = h.start(rehearsal, h.Store(owner="big"), "wen-li", None)
         refused = list(h.send(rehearsal, store, "x" * 20_001))[-1]
         assert refused.error and "20000" in refused.error and not refused.retry_send
@@ -136,3 +119,16 @@ def test_logs_carry_no_conversation_text(
     out, err = capfd.readouterr()
     for text in (caplog.text, out, err):
         assert "zebra-kumquat" not in text and REPLY not in text
+
+
+def _rehearsal(saver: Any, settings: Settings) -> Rehearsal:
+    """The real engine with wen-li, the keyword scorer and a fake model that always says REPLY."""
+    models = FakeModels(persona=FakeChatModel(default=REPLY))
+    return Rehearsal(
+        models,
+        KeywordScorer(),
+        saver,
+        {"wen-li": persona("wen-li")},
+        settings=settings,
+        use_default_coach=False,
+    )
