@@ -7,12 +7,14 @@ off-topic ones replaced. `--check` fails below the floors measured when the thre
 """
 
 import argparse
-import json
 import sys
 from pathlib import Path
 from typing import Final, NamedTuple
 
+from pydantic import BaseModel, ConfigDict
+
 from sim.engine.relevance import MIN_SIMILARITY, TopicGate
+from sim.jsonl import read_jsonl
 from sim.personas import load_personas
 from sim.scoring.embedder import load_embedder
 
@@ -24,7 +26,11 @@ REPLACE_FLOOR: Final = 0.85
 SWEEP: Final = (0.35, 0.45, 0.50, 0.55, 0.60, 0.65)
 
 
-class Labelled(NamedTuple):
+class Labelled(BaseModel):
+    """One raw reply of the embedded model to a scripted turn, labelled by hand."""
+
+    model_config = ConfigDict(frozen=True)
+
     persona: str
     user: str
     reply: str
@@ -39,16 +45,7 @@ class Rates(NamedTuple):
 
 
 def load(path: Path) -> list[Labelled]:
-    rows = []
-    for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
-        if not line.strip():
-            continue
-        try:
-            raw = json.loads(line)
-            rows.append(Labelled(raw["persona"], raw["user"], raw["reply"], bool(raw["on_topic"])))
-        except (json.JSONDecodeError, KeyError) as exc:
-            raise SystemExit(f"{path}:{n}: not a labelled reply ({exc})") from exc
-    return rows
+    return read_jsonl(path, Labelled, SystemExit)
 
 
 def rates(similarities: list[float], labels: list[bool], threshold: float) -> Rates:

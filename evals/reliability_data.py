@@ -1,11 +1,12 @@
 """The reliability data files (evals/bad_inputs.jsonl, evals/injections.jsonl) and the result rows."""
 
-import json
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal, TypeVar
+from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
+
+from sim.jsonl import read_jsonl
 
 EVALS = Path(__file__).resolve().parent
 BAD_INPUTS = EVALS / "bad_inputs.jsonl"
@@ -46,38 +47,12 @@ class DataError(ValueError):
     """A reliability data file is malformed; the message names the file, the line and the field."""
 
 
-M = TypeVar("M", bound=BaseModel)
-
-
-def load_jsonl(path: Path, model: type[M]) -> list[M]:
-    """Every line of `path` validated as `model`; ids must be unique."""
-    rows: list[M] = []
-    seen: set[str] = set()
-    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
-        if not line.strip():
-            continue
-        try:
-            row = model.model_validate(json.loads(line))
-        except json.JSONDecodeError as exc:
-            raise DataError(f"{path}:{number}: not valid JSON ({exc.msg})") from exc
-        except ValidationError as exc:
-            first = exc.errors()[0]
-            where = ".".join(str(p) for p in first["loc"]) or "(top level)"
-            raise DataError(f"{path}:{number}: field '{where}': {first['msg']}") from exc
-        row_id = str(getattr(row, "id", number))
-        if row_id in seen:
-            raise DataError(f"{path}:{number}: field 'id': {row_id!r} is used twice")
-        seen.add(row_id)
-        rows.append(row)
-    return rows
-
-
 def bad_inputs(path: Path = BAD_INPUTS) -> list[BadInput]:
-    return load_jsonl(path, BadInput)
+    return read_jsonl(path, BadInput, DataError)
 
 
 def injections(path: Path = INJECTIONS) -> list[Injection]:
-    return load_jsonl(path, Injection)
+    return read_jsonl(path, Injection, DataError)
 
 
 @dataclass

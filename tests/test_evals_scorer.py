@@ -80,7 +80,7 @@ def test_split_drops_duplicate_texts_and_rejects_clashing_ids(tmp_path: Path) ->
 def test_bad_data_line_names_file_line_and_field(tmp_path: Path) -> None:
     path = tmp_path / "bad.jsonl"
     path.write_text('{"id": "1", "text": "hi", "labels": ["kindness"], "anti": []}\n')
-    with pytest.raises(DatasetError, match=r"bad\.jsonl:1: field labels\.0"):
+    with pytest.raises(DatasetError, match=r"bad\.jsonl:1: field 'labels\.0'"):
         load_examples(path)
 
 

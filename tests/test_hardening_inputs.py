@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 from langgraph.checkpoint.memory import InMemorySaver
 
-from evals.reliability_data import BadInput, DataError, Injection, bad_inputs, injections, load_jsonl
+from evals.reliability_data import BadInput, DataError, bad_inputs, injections
 from evals.reliability_inputs import OWNER, clean_problem, try_case
 from sim.config import Settings
 from sim.engine.session import InputError, Rehearsal, clean_text
@@ -81,7 +81,7 @@ def test_a_malformed_data_line_names_the_file_line_and_field(tmp_path: Path) -> 
     bad = tmp_path / "x.jsonl"
     bad.write_text('{"id": "a", "style": "s", "text": "t", "canary": ["c"]}\n{"id": "b", "style": "s"}\n')
     with pytest.raises(DataError, match=r"x\.jsonl:2: field 'text'"):
-        load_jsonl(bad, Injection)
+        injections(bad)
     bad.write_text("{not json\n")
     with pytest.raises(DataError, match=r"x\.jsonl:1: not valid JSON"):
-        load_jsonl(bad, Injection)
+        injections(bad)

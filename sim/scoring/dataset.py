@@ -3,8 +3,9 @@
 import json
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from sim.jsonl import read_jsonl
 from sim.vocab import AntiPatternId, PrincipleId
 
 
@@ -32,28 +33,7 @@ class Example(BaseModel):
 
 def load_examples(path: Path) -> list[Example]:
     """Every example in a JSONL file; blank lines are skipped, ids must be unique."""
-    try:
-        lines = path.read_text(encoding="utf-8").splitlines()
-    except OSError as exc:
-        raise DatasetError(f"{path}: cannot read ({exc.strerror})") from exc
-    examples: list[Example] = []
-    seen: set[str] = set()
-    for number, line in enumerate(lines, start=1):
-        if not line.strip():
-            continue
-        try:
-            example = Example.model_validate(json.loads(line))
-        except json.JSONDecodeError as exc:
-            raise DatasetError(f"{path}:{number}: not valid JSON ({exc.msg})") from exc
-        except ValidationError as exc:
-            first = exc.errors()[0]
-            field = ".".join(str(x) for x in first["loc"]) or "(line)"
-            raise DatasetError(f"{path}:{number}: field {field}: {first['msg']}") from exc
-        if example.id in seen:
-            raise DatasetError(f"{path}:{number}: field id: duplicate id {example.id!r}")
-        seen.add(example.id)
-        examples.append(example)
-    return examples
+    return read_jsonl(path, Example, DatasetError)
 
 
 def write_examples(path: Path, examples: list[Example]) -> None:
