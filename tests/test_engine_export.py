@@ -33,7 +33,7 @@ def test_markdown_has_each_turn_with_evidence_feedback_and_mood() -> None:
     assert "## Turn 1: acknowledge → propose" in text
     assert "Solutions before listening: you proposed fixes before hearing their side." in text
     assert "- Shown: Offer solutions (2/3): “i will”" in text.replace("“I will”", "“i will”")
-    assert "- Anti-pattern: blame: “Honestly it was your fault.”" in text
+    assert "- Anti-pattern: Blame: “Honestly it was your fault.”" in text
     assert "- Mood: trust 25 → " in text
     assert "- Trust curve: 25, " in text
     assert "### Action plan" in text and "- [ ] " in text

@@ -8,6 +8,7 @@ from collections.abc import Iterable
 
 from sim.engine.feedback import NOUN
 from sim.engine.state import SessionView, TurnRecord
+from sim.scoring.rubric import load_rubric
 from sim.scoring.types import TurnScore
 from sim.vocab import DETECTED_AT, PRINCIPLES, AntiPatternId, PrincipleId
 
@@ -19,18 +20,16 @@ PLAN_PRINCIPLES: tuple[PrincipleId, ...] = (
     "rebuild_trust",
     "common_ground",
 )
-LABEL: dict[PrincipleId, str] = {
-    "acknowledge": "Acknowledge the issue",
-    "open_communication": "Open communication",
-    "listen": "Listen to their perspective",
-    "empathize": "Express empathy",
-    "apologize": "Apologize sincerely",
-    "propose_solutions": "Offer solutions",
-    "patience": "Be patient",
-    "rebuild_trust": "Rebuild trust gradually",
-    "common_ground": "Find common ground",
-    "set_expectations": "Set expectations",
-}
+
+
+def principle_label(principle: PrincipleId) -> str:
+    """The principle's short title from the rubric, as the app shows it."""
+    return load_rubric().principle(principle).label
+
+
+def anti_label(anti: AntiPatternId) -> str:
+    """The anti-pattern's name from the rubric, as the app shows it."""
+    return load_rubric().anti_pattern(anti).name
 
 
 def escape(text: str) -> str:
@@ -78,14 +77,16 @@ def _turn(view: SessionView, turn: TurnRecord) -> list[str]:
         out.append(f"- Not scored: {escape(turn.score.unscored)}")
     for principle in turn.score.detected:
         level = turn.score.level(principle)
-        out.append(f"- Shown: {LABEL[principle]} ({level}/3): {inline(evidence(turn.score, principle))}")
+        out.append(
+            f"- Shown: {principle_label(principle)} ({level}/3): {inline(evidence(turn.score, principle))}"
+        )
     for anti in dict.fromkeys(turn.score.anti):
-        out.append(f"- Anti-pattern: {anti}: {inline(anti_evidence(turn.score, anti))}")
+        out.append(f"- Anti-pattern: {anti_label(anti)}: {inline(anti_evidence(turn.score, anti))}")
     if turn.skipped:
         out.append("- Skipped: " + ", ".join(NOUN[p] for p in turn.skipped))
     out += [f"- {escape(sentence)}" for sentence in turn.feedback]
     if turn.coaching:
-        out.append(f"- Tip ({LABEL[turn.coaching.principle]}): {escape(turn.coaching.tip)}")
+        out.append(f"- Tip ({principle_label(turn.coaching.principle)}): {escape(turn.coaching.tip)}")
         if turn.coaching.better_reply:
             out.append(f"- A better reply: {inline(turn.coaching.better_reply, 400)}")
     before, after = turn.mood_before, turn.mood_after
@@ -117,10 +118,12 @@ def _summary(view: SessionView) -> list[str]:
     for principle in PRINCIPLES:
         best = max((t.score.level(principle) for t in turns), default=0)
         shown = sum(t.score.level(principle) >= DETECTED_AT for t in turns)
-        out.append(f"| {LABEL[principle]} | {best}/3 | {shown} |")
+        out.append(f"| {principle_label(principle)} | {best}/3 | {shown} |")
     strengths = [(p, t) for p in PRINCIPLES if (t := _best(turns, p)) is not None]
     out += ["", "### Strengths", ""]
-    out += [f"- {LABEL[p]} (turn {t.index + 1}): {inline(evidence(t.score, p))}" for p, t in strengths]
+    out += [
+        f"- {principle_label(p)} (turn {t.index + 1}): {inline(evidence(t.score, p))}" for p, t in strengths
+    ]
     if not strengths:
         out.append("- No principle came through clearly yet.")
     out += ["", "### Things to work on", ""]
@@ -132,7 +135,7 @@ def _summary(view: SessionView) -> list[str]:
             out.append(
                 f"- Turn {turn.index + 1}, {escape('; '.join(rushed)).lower()}: {inline(turn.user_text)}"
             )
-    missing = [LABEL[p] for p in PRINCIPLES if all(t.score.level(p) < DETECTED_AT for t in turns)]
+    missing = [principle_label(p) for p in PRINCIPLES if all(t.score.level(p) < DETECTED_AT for t in turns)]
     if missing:
         out.append("- Not shown yet: " + ", ".join(missing) + ".")
     plan = [

@@ -22,6 +22,8 @@ class Principle(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     id: PrincipleId
+    label: str = Field(min_length=1)
+    """The short title shown in the app and the exports."""
     name: str = Field(min_length=1)
     description: str = Field(min_length=20)
     levels: dict[Literal[0, 1, 2, 3], str]

@@ -3,26 +3,16 @@
 from collections.abc import Iterable, Sequence
 from html import escape
 
-from sim.engine.export import LABEL
+from sim.engine.export import anti_label, principle_label
 from sim.engine.state import Coaching, Mood, SessionView, TurnRecord
-from sim.scoring.rubric import load_rubric
 from sim.scoring.types import Span, TurnScore
-from sim.vocab import PHASES, AntiPatternId, Phase, PrincipleId
+from sim.vocab import PHASES, Phase
 
 OUTCOME_TEXT = {
     "repaired": "Repaired: they are willing to work with you again.",
     "stalled": "Stalled: the conversation ran out without a repair.",
     "walked_out": "They walked out. Try again from an earlier turn.",
 }
-
-
-def principle_name(pid: PrincipleId) -> str:
-    """The principle as the source article names it, the same words as in the Markdown export."""
-    return LABEL[pid]
-
-
-def anti_name(aid: AntiPatternId) -> str:
-    return load_rubric().anti_pattern(aid).name
 
 
 def phase_name(phase: Phase) -> str:
@@ -115,8 +105,8 @@ def sparkline(values: Sequence[int], width: int = 240, height: int = 64) -> str:
 
 
 def _spans(score: TurnScore) -> list[tuple[Span, str, str]]:
-    found = [(p.span, "good", principle_name(p.id)) for p in score.principles if p.span and p.score >= 2]
-    found += [(a.span, "bad", anti_name(a.id)) for a in score.anti_patterns if a.span]
+    found = [(p.span, "good", principle_label(p.id)) for p in score.principles if p.span and p.score >= 2]
+    found += [(a.span, "bad", anti_label(a.id)) for a in score.anti_patterns if a.span]
     chosen: list[tuple[Span, str, str]] = []
     end = 0
     for span, kind, label in sorted(found, key=lambda f: (f[0].start, f[0].end)):
@@ -142,8 +132,8 @@ def highlight(score: TurnScore) -> str:
 
 
 def chips(score: TurnScore) -> str:
-    good = [f'<li class="rh-chip rh-good">✓ {escape(principle_name(p))}</li>' for p in score.detected]
-    bad = [f'<li class="rh-chip rh-bad">✗ {escape(anti_name(a))}</li>' for a in score.anti]
+    good = [f'<li class="rh-chip rh-good">✓ {escape(principle_label(p))}</li>' for p in score.detected]
+    bad = [f'<li class="rh-chip rh-bad">✗ {escape(anti_label(a))}</li>' for a in score.anti]
     if not good and not bad:
         return '<p class="rh-muted">No principle detected in this turn yet.</p>'
     return f'<ul class="rh-chips" aria-label="What this turn showed">{"".join(good + bad)}</ul>'
@@ -162,7 +152,7 @@ def coaching_html(coaching: Coaching | None, better_limit: int | None = None) ->
     if coaching is None:
         return ""
     parts = [
-        f'<div class="rh-tip"><strong>Next: {escape(principle_name(coaching.principle))}.</strong> '
+        f'<div class="rh-tip"><strong>Next: {escape(principle_label(coaching.principle))}.</strong> '
         f"{plain(coaching.tip)}</div>"
     ]
     if coaching.better_reply:
