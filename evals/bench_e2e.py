@@ -21,7 +21,7 @@ import openai
 
 from evals.bench_stats import summarize
 from sim.config import Settings
-from sim.engine.relevance import model_options
+from sim.engine.relevance import topic_gate_for
 from sim.llm.backend import Models, open_models
 from sim.llm.embedded import EmbeddedServer, find_gguf
 from sim.llm.protocol import ChatMessage, ChatModel, Completion
@@ -202,7 +202,7 @@ def run_turns(
     ):
         running = cold_running
         cold = Floor(running.base_url, None, running.model, eos) if running is not None else None
-        rehearsal = Rehearsal(wrapped, scorer, saver, personas, **model_options(settings))
+        rehearsal = Rehearsal(wrapped, scorer, saver, personas, topic_gate=topic_gate_for(settings))
         for _ in range(warmup):
             rehearsal.send(rehearsal.start(persona_ids[0]).id, texts[0])
         for _ in range(rounds):

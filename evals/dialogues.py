@@ -19,7 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from sim.config import Settings, get_settings
 from sim.engine.guard import check
 from sim.engine.play import run_script
-from sim.engine.relevance import model_options
+from sim.engine.relevance import topic_gate_for
 from sim.engine.session import Rehearsal
 from sim.engine.state import SessionView
 from sim.engine.store import sqlite_checkpointer
@@ -125,13 +125,20 @@ def open_rehearsal(model: str, settings: Settings, personas: dict[str, Persona])
             from sim.llm.backend import open_models
 
             models: Any = stack.enter_context(open_models(settings))
-            judge_model, real = models.judge, model_options(settings)
+            judge_model, gate = models.judge, topic_gate_for(settings)
         else:
             fake = FakeChatModel(name="fake", default=FAKE_REPLY)
-            models, judge_model, real = argparse.Namespace(persona=fake, coach=fake), None, {}
+            models, judge_model, gate = argparse.Namespace(persona=fake, coach=fake), None, None
         scorer = load_scorer(settings, judge=judge_model)
-        options: dict[str, Any] = {"use_default_coach": False, **real}
-        yield Rehearsal(models, scorer, checkpointer, personas, settings=settings, **options)
+        yield Rehearsal(
+            models,
+            scorer,
+            checkpointer,
+            personas,
+            settings=settings,
+            use_default_coach=False,
+            topic_gate=gate,
+        )
 
 
 def run(model: str, only: list[str] | None = None) -> list[Result]:

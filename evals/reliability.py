@@ -36,7 +36,7 @@ def in_process(sections: set[str], rows: list[Row], details: dict[str, Any]) -> 
     from evals.reliability_injections import run_injections
     from evals.reliability_inputs import run_bad_inputs
     from sim.config import Settings
-    from sim.engine.relevance import model_options
+    from sim.engine.relevance import topic_gate_for
     from sim.engine.session import Rehearsal
     from sim.engine.store import open_checkpointer
     from sim.llm.backend import open_models
@@ -52,8 +52,8 @@ def in_process(sections: set[str], rows: list[Row], details: dict[str, Any]) -> 
         fast = settings.model_copy(update={"embedded_max_tokens": FAST_TOKENS})
         capped = stack.enter_context(open_models(fast))
         scorer = load_scorer(settings, judge=models.judge)
-        options = model_options(settings)
-        rehearsal = Rehearsal(capped, scorer, saver, personas, settings=settings, **options)
+        gate = topic_gate_for(settings)
+        rehearsal = Rehearsal(capped, scorer, saver, personas, settings=settings, topic_gate=gate)
         if "inputs" in sections:
             say(f"bad inputs through the engine, real model (replies capped at {FAST_TOKENS} tokens)")
             rows.append(timed(lambda: run_bad_inputs(rehearsal, first, bad_inputs())))
@@ -62,7 +62,7 @@ def in_process(sections: set[str], rows: list[Row], details: dict[str, Any]) -> 
             say("prompt injections, real model and scorer (full-length replies, no coaching)")
             began = time.monotonic()
             plain = Rehearsal(
-                models, scorer, saver, personas, settings=settings, use_default_coach=False, **options
+                models, scorer, saver, personas, settings=settings, use_default_coach=False, topic_gate=gate
             )
             found = run_injections(plain, models.persona, list(personas.values()), injections())
             for row in (found.resisted, found.scorer, found.persona):

@@ -101,10 +101,10 @@ def test_the_real_embedder_separates_the_labelled_replies() -> None:
 
 
 def test_the_embedded_model_gets_the_topic_check_and_a_remote_one_does_not() -> None:
-    from sim.engine.relevance import model_options
+    from sim.engine.relevance import topic_gate_for
 
-    assert model_options(Settings(_env_file=None, base_url="http://127.0.0.1:9/v1")) == {"topic_gate": None}
-    assert isinstance(model_options(Settings(_env_file=None))["topic_gate"], TopicGate)
+    assert topic_gate_for(Settings(_env_file=None, base_url="http://127.0.0.1:9/v1")) is None
+    assert isinstance(topic_gate_for(Settings(_env_file=None)), TopicGate)
 
 
 def test_starting_a_session_embeds_the_personas_references_ahead_of_the_first_turn() -> None:

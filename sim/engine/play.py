@@ -94,7 +94,7 @@ def turn_text(turn: TurnRecord, name: str) -> str:
 @contextmanager
 def open_rehearsal(settings: Settings, personas: dict[str, Persona], db: str) -> Iterator[Rehearsal]:
     """The real models and scorer, with a SQLite checkpointer on `db` (":memory:" for a throwaway one)."""
-    from sim.engine.relevance import model_options
+    from sim.engine.relevance import topic_gate_for
     from sim.llm.backend import open_models
     from sim.scoring import load_scorer
 
@@ -102,7 +102,8 @@ def open_rehearsal(settings: Settings, personas: dict[str, Persona], db: str) ->
         checkpointer = stack.enter_context(sqlite_checkpointer(db))
         models = stack.enter_context(open_models(settings))
         scorer = load_scorer(settings, judge=models.judge)
-        yield Rehearsal(models, scorer, checkpointer, personas, settings=settings, **model_options(settings))
+        gate = topic_gate_for(settings)
+        yield Rehearsal(models, scorer, checkpointer, personas, settings=settings, topic_gate=gate)
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

@@ -9,7 +9,7 @@ Calibrated in evals/relevance.py on hand-labelled replies of the embedded model.
 
 import threading
 from collections.abc import Sequence
-from typing import Any, Final
+from typing import Final
 
 import numpy as np
 
@@ -62,11 +62,6 @@ class TopicGate:
 
     def on_topic(self, reply: str, persona: Persona, user_text: str = "") -> bool:
         return self.similarity(reply, persona, user_text) >= self.minimum
-
-
-def model_options(settings: Settings) -> dict[str, Any]:
-    """Graph options for the configured persona model: the topic check when the settings ask for it."""
-    return {"topic_gate": topic_gate_for(settings)}
 
 
 def topic_gate_for(settings: Settings) -> TopicGate | None:

@@ -7,7 +7,7 @@ from contextlib import ExitStack
 from pathlib import Path
 
 from sim.config import Settings
-from sim.engine.relevance import model_options
+from sim.engine.relevance import topic_gate_for
 from sim.engine.session import Rehearsal
 from sim.engine.store import open_checkpointer
 from sim.llm.backend import open_models
@@ -31,9 +31,11 @@ def open_rehearsal(stack: ExitStack, settings: Settings, personas: dict[str, Per
     checkpointer = stack.enter_context(open_checkpointer(settings))
     models = stack.enter_context(open_models(settings))
     scorer = load_scorer(settings, judge=models.judge)
-    options = model_options(settings)
+    gate = topic_gate_for(settings)
     reads = settings.embedded
-    return Rehearsal(models, scorer, checkpointer, personas, settings=settings, read_cards=reads, **options)
+    return Rehearsal(
+        models, scorer, checkpointer, personas, settings=settings, read_cards=reads, topic_gate=gate
+    )
 
 
 def browser_secret(settings: Settings) -> str:
