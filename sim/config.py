@@ -16,8 +16,8 @@ class Settings(BaseSettings):
     base_url: str | None = Field(None, description="OpenAI-compatible base URL; unset = embedded server")
     api_key: SecretStr | None = Field(None, description="API key for base_url; unset = 'not-needed'")
     persona_model: str = Field("smollm2-135m", description="model that voices the colleague")
-    judge_model: str = Field("smollm2-135m", description="model for the LLM judge scorer")
-    coach_model: str = Field("smollm2-135m", description="model for coaching rewrites")
+    judge_model: str | None = Field(None, description="model for the LLM judge scorer; unset = persona_model")
+    coach_model: str | None = Field(None, description="model for coaching rewrites; unset = persona_model")
     timeout: float = Field(30.0, gt=0, description="seconds before one model request is abandoned")
     max_retries: int = Field(2, ge=0, le=5, description="retries on 429, 5xx and connection errors")
     context_tokens: int = Field(2048, ge=256, description="context window used to trim prompts")
@@ -33,7 +33,6 @@ class Settings(BaseSettings):
     share: bool = False
     max_chars: int = Field(20_000, ge=1, description="longest user turn accepted")
     users: SecretStr | None = Field(None, description="optional login: 'alice:pw1,bob:pw2'")
-    debug: bool = Field(False, description="log conversation text")
     personas_dir: Path | None = Field(None, description="persona YAML folder; unset = the project personas/")
     browser_secret: SecretStr | None = Field(
         None, description="key for the browser's local storage; unset = a key file beside db_path"

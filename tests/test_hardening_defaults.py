@@ -47,7 +47,7 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
 
 def test_the_defaults_are_loopback_without_a_share_link_or_login() -> None:
     settings = Settings(_env_file=None)
-    assert settings.host == "127.0.0.1" and settings.share is False and settings.debug is False
+    assert settings.host == "127.0.0.1" and settings.share is False
     assert settings.max_chars == 20_000
 
 

@@ -5,6 +5,8 @@ import time
 
 import pytest
 
+from sim.config import Settings
+from sim.llm.backend import open_models
 from sim.llm.client import OpenAIChat
 from sim.llm.embedded import free_port
 from sim.llm.protocol import ChatMessage, ModelError
@@ -230,3 +232,15 @@ def test_a_server_that_comes_back_on_its_port_is_reached_again() -> None:
         client.complete(MESSAGES)
     with FakeServer(default=Reply("I am back"), port=port):
         assert client.complete(MESSAGES).text == "I am back"
+
+
+def test_the_judge_and_coach_use_the_persona_model_unless_named() -> None:
+    url = "http://127.0.0.1:9/v1"
+    one = Settings(_env_file=None, base_url=url, persona_model="llama3.2")
+    named = Settings(
+        _env_file=None, base_url=url, persona_model="llama3.2", judge_model="qwen3", coach_model="phi4"
+    )
+    with open_models(one) as models:
+        assert [m.name for m in (models.persona, models.judge, models.coach)] == ["llama3.2"] * 3
+    with open_models(named) as models:
+        assert [m.name for m in (models.persona, models.judge, models.coach)] == ["llama3.2", "qwen3", "phi4"]

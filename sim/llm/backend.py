@@ -68,4 +68,5 @@ def open_models(settings: Settings) -> Models:
             context_window=settings.context_tokens,
         )
 
-    return Models(remote(settings.persona_model), remote(settings.judge_model), remote(settings.coach_model))
+    named = settings.persona_model
+    return Models(remote(named), remote(settings.judge_model or named), remote(settings.coach_model or named))
