@@ -1,4 +1,5 @@
-"""OpenAIChat against a real local HTTP server that misbehaves on cue (tests/fakeserver.py)."""
+"""OpenAIChat against a real local HTTP server that misbehaves on cue (tests/fakeserver.py), and which
+model each role's client asks for."""
 
 import random
 import time
