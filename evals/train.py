@@ -27,7 +27,7 @@ from sim.scoring.embed import EmbedScorer
 from sim.scoring.embedder import Embedder, EmbeddingError, MiniLM
 from sim.scoring.finetune import TuneConfig, cross_fit, frozen_states, tune
 from sim.scoring.metrics import label_stats, micro
-from sim.scoring.model import MODEL_PATH, Classifier, load_classifier, save_classifier
+from sim.scoring.model import MODEL_PATH, Classifier, head_probabilities, load_classifier, save_classifier
 from sim.scoring.training import (
     ANTI_PRECISION_FLOOR,
     FOLDS,
@@ -76,7 +76,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--from-cross-fit",
         type=Path,
         help="skip tuning: refit the classifier from a file written by --cross-fit-out, next to the "
-        "delta that run saved (--delta-out)",
+        "delta that run saved (--delta-out); training turns added since are embedded by those tuned "
+        "layers, which never saw them",
     )
 
 
@@ -93,15 +94,36 @@ def _save_cross_fit(path: Path, examples: list[Example], embeddings: np.ndarray,
     )
 
 
-def _load_cross_fit(path: Path, examples: list[Example]) -> tuple[np.ndarray, TuningHead]:
-    """Embeddings and tuning head saved by --cross-fit-out; the turns must be the ones trained on."""
+def _load_cross_fit(
+    path: Path, examples: list[Example], embedder: Embedder
+) -> tuple[np.ndarray, TuningHead, int]:
+    """Embeddings and tuning head saved by --cross-fit-out, and how many turns were added since.
+
+    A training turn the file does not hold was written after that tuning: the tuned layers (`embedder`,
+    with the delta that run saved) never saw it, so its embedding and the head's probability for it
+    are held out too, like the cross-fitted ones. A turn the file holds must still be in the data.
+    """
     with np.load(path, allow_pickle=False) as data:
-        if [str(i) for i in data["ids"]] != [ex.id for ex in examples]:
-            raise DatasetError(f"{path}: field ids does not match the training data; re-run the tuning")
-        head = TuningHead(
-            data["head_probabilities"], data["head_weight"], data["head_bias"], float(data["scale"])
-        )
-        return data["embeddings"], head
+        saved = {str(i): row for row, i in enumerate(data["ids"])}
+        gone = sorted(saved.keys() - {ex.id for ex in examples})
+        if gone:
+            raise DatasetError(
+                f"{path}: field ids: {len(gone)} tuned turns are not in the training data "
+                f"(first: {gone[0]!r}); re-run the tuning"
+            )
+        weight, bias, scale = data["head_weight"], data["head_bias"], float(data["scale"])
+        embeddings = np.zeros((len(examples), data["embeddings"].shape[1]), dtype=np.float32)
+        held_out = np.zeros((len(examples), data["head_probabilities"].shape[1]), dtype=np.float64)
+        old = [k for k, ex in enumerate(examples) if ex.id in saved]
+        rows = [saved[examples[k].id] for k in old]
+        embeddings[old] = data["embeddings"][rows]
+        held_out[old] = data["head_probabilities"][rows]
+    added = [k for k, ex in enumerate(examples) if ex.id not in saved]
+    if added:
+        vectors = embedder.encode([examples[k].text for k in added])
+        embeddings[added] = vectors
+        held_out[added] = head_probabilities(vectors, weight, bias, scale)
+    return embeddings, TuningHead(held_out, weight, bias, scale), len(added)
 
 
 class _Remembered:
@@ -159,12 +181,14 @@ def main(args: argparse.Namespace) -> int:
     config = replace(TuneConfig(), layers=args.layers)
     if args.from_cross_fit:
         try:
-            embeddings, head = _load_cross_fit(args.from_cross_fit, examples)
-            delta_id = load_delta(args.delta_out).fingerprint
-        except (DatasetError, DeltaError, OSError, KeyError) as exc:
+            delta = load_delta(args.delta_out)
+            tuned = MiniLM(threads=args.threads, delta=delta)
+            embeddings, head, added = _load_cross_fit(args.from_cross_fit, examples, tuned)
+        except (DatasetError, DeltaError, EmbeddingError, OSError, KeyError) as exc:
             print(f"error: {exc}", file=sys.stderr)
             return 2
-        meta = {"encoder_delta": delta_id, "tuning": config.as_meta()}
+        meta = {"encoder_delta": delta.fingerprint, "tuning": config.as_meta(), "added_after_tuning": added}
+        report["added_after_tuning"] = added
     elif args.layers > 0:
         y = targets(examples).astype(np.float32)
         states = frozen_states(embedder.transformer, embedder.tokenizer, texts, config)

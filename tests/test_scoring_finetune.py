@@ -1,6 +1,7 @@
 """Fine-tuning the top MiniLM layers and shipping them as a delta, on a tiny random BERT (no model files)."""
 
 import itertools
+from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
 
@@ -9,6 +10,8 @@ import pytest
 import torch
 from transformers import BertConfig, BertModel
 
+from evals.train import _load_cross_fit, _save_cross_fit
+from sim.scoring.dataset import DatasetError, Example
 from sim.scoring.delta import DeltaError, apply_delta, fingerprint, load_delta, save_delta
 from sim.scoring.finetune import (
     Frozen,
@@ -20,6 +23,8 @@ from sim.scoring.finetune import (
     positive_weights,
     tune,
 )
+from sim.scoring.model import head_probabilities
+from sim.scoring.training import TuningHead
 
 TINY = TuneConfig(layers=1, epochs=15, lr=1e-3, head_lr=1e-2, batch=8, scale=5.0)
 
@@ -148,3 +153,40 @@ def test_scorer_refuses_a_classifier_trained_on_another_delta(monkeypatch: pytes
         load_scorer(settings)
     monkeypatch.setattr(embedder, "load_scoring_embedder", lambda: SimpleNamespace(delta_id="abc"))
     assert load_scorer(settings).embedder.delta_id == "abc"  # type: ignore[attr-defined]
+
+
+class _Counting:
+    """An embedder that records what it was asked to encode."""
+
+    def __init__(self) -> None:
+        self.asked: list[str] = []
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
+        self.asked += texts
+        return np.full((len(texts), 4), 0.5, dtype=np.float32)
+
+
+def _turn(i: str) -> Example:
+    return Example(id=i, text=f"turn {i}", labels=[], anti=[])
+
+
+def test_turns_added_after_the_tuning_are_embedded_by_the_tuned_layers(tmp_path: Path) -> None:
+    path = tmp_path / "cf.npz"
+    rng = np.random.default_rng(0)
+    tuned = TuningHead(rng.random((2, 3)), rng.random((3, 4)), rng.random(3), 2.0)
+    saved = rng.random((2, 4)).astype(np.float32)
+    _save_cross_fit(path, [_turn("a"), _turn("b")], saved, tuned)
+    embedder = _Counting()
+    embeddings, head, added = _load_cross_fit(path, [_turn("a"), _turn("n"), _turn("b")], embedder)
+    assert added == 1 and embedder.asked == ["turn n"]
+    assert np.allclose(embeddings[[0, 2]], saved) and np.allclose(embeddings[1], 0.5)
+    assert np.allclose(head.held_out[[0, 2]], tuned.held_out)
+    assert np.allclose(head.held_out[1], head_probabilities(embeddings[1:2], tuned.weight, tuned.bias, 2.0))
+
+
+def test_a_tuned_turn_missing_from_the_data_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "cf.npz"
+    tuned = TuningHead(np.zeros((2, 3)), np.zeros((3, 4)), np.zeros(3), 1.0)
+    _save_cross_fit(path, [_turn("a"), _turn("b")], np.zeros((2, 4), dtype=np.float32), tuned)
+    with pytest.raises(DatasetError, match=r"cf\.npz: field ids: 1 tuned turns"):
+        _load_cross_fit(path, [_turn("a")], _Counting())
