@@ -32,6 +32,8 @@ class TuneConfig:
     warmup: float = 0.1
     weight_decay: float = 0.01
     max_length: int = 128
+    bucket: int = 50
+    """Batches per length bucket (`epoch_batches`); 0 = plain random batches."""
 
     def as_meta(self) -> dict[str, Any]:
         return asdict(self)
@@ -105,6 +107,24 @@ class TopLayers(torch.nn.Module):
                 p.copy_(p.half().float())
 
 
+def epoch_batches(
+    lengths: torch.Tensor, size: int, bucket: int, generator: torch.Generator
+) -> list[torch.Tensor]:
+    """One epoch's batches of indices: a random order cut into batches of `size`.
+
+    With `bucket`, each run of `bucket * size` turns of that order is sorted by length before it is cut,
+    and the batches are then shuffled: a batch pads to turns of similar length (half the padded token
+    positions on the training turns), while the runs stay random.
+    """
+    order = torch.randperm(len(lengths), generator=generator)
+    if bucket <= 0:
+        return list(order.split(size))
+    batches: list[torch.Tensor] = []
+    for run in order.split(size * bucket):
+        batches += run[torch.argsort(lengths[run], stable=True)].split(size)
+    return [batches[int(i)] for i in torch.randperm(len(batches), generator=generator)]
+
+
 def frozen_states(bert: Any, tokenizer: Any, texts: Sequence[str], config: TuneConfig) -> Frozen:
     """Run the frozen lower layers once over every text (padded to the longest)."""
     enc = tokenizer(
@@ -137,11 +157,10 @@ def tune(bert: Any, states: Frozen, y: np.ndarray, config: TuneConfig, seed: int
     loss_fn = torch.nn.BCEWithLogitsLoss(pos_weight=torch.tensor(positive_weights(y), dtype=torch.float32))
     targets = torch.tensor(y, dtype=torch.float32)
     order = torch.Generator().manual_seed(seed)
+    lengths = states.mask.sum(1)
     model.train()
     for _ in range(config.epochs):
-        perm = torch.randperm(len(y), generator=order)
-        for start in range(0, len(y), config.batch):
-            idx = perm[start : start + config.batch]
+        for idx in epoch_batches(lengths, config.batch, config.bucket, order):
             length = int(states.mask[idx].sum(1).max())
             logits = model(states.hidden[idx, :length], states.mask[idx, :length])
             loss = loss_fn(logits, targets[idx])
