@@ -18,6 +18,7 @@ from sim.scoring.finetune import (
     TuneConfig,
     cross_fit,
     embed_states,
+    epoch_batches,
     lr_factor,
     pool,
     positive_weights,
@@ -190,3 +191,19 @@ def test_a_tuned_turn_missing_from_the_data_is_refused(tmp_path: Path) -> None:
     _save_cross_fit(path, [_turn("a"), _turn("b")], np.zeros((2, 4), dtype=np.float32), tuned)
     with pytest.raises(DatasetError, match=r"cf\.npz: field ids: 1 tuned turns"):
         _load_cross_fit(path, [_turn("a")], _Counting())
+
+
+def test_length_buckets_cover_every_turn_once_and_pad_less_than_random_batches() -> None:
+    lengths = torch.tensor([3, 40, 5, 38, 4, 41, 6, 39] * 25)
+    bucketed = epoch_batches(lengths, 8, 5, torch.Generator().manual_seed(0))
+    plain = epoch_batches(lengths, 8, 0, torch.Generator().manual_seed(0))
+    for batches in (bucketed, plain):
+        assert sorted(torch.cat(batches).tolist()) == list(range(200))
+        assert len(batches) == 25
+
+    def padded(batches: list[torch.Tensor]) -> int:
+        return sum(len(b) * int(lengths[b].max()) for b in batches)
+
+    assert padded(bucketed) < 0.7 * padded(plain)
+    again = epoch_batches(lengths, 8, 5, torch.Generator().manual_seed(0))
+    assert all(torch.equal(a, b) for a, b in zip(bucketed, again, strict=True))
