@@ -178,6 +178,7 @@ def main(args: argparse.Namespace) -> int:
     report: dict[str, Any] = {"examples": len(examples)}
     meta: dict[str, Any] = {"encoder_delta": None}
     head: TuningHead | None = None
+    tuned: Embedder | None = None
     config = replace(TuneConfig(), layers=args.layers)
     if args.from_cross_fit:
         try:
@@ -211,11 +212,9 @@ def main(args: argparse.Namespace) -> int:
         embeddings = embedder.encode(texts)
         args.delta_out.unlink(missing_ok=True)
     fit = train(examples, embeddings, seed=args.seed, meta=meta, head=head)
-    scoring_embedder = (
-        embedder
-        if meta["encoder_delta"] is None
-        else MiniLM(threads=args.threads, delta=load_delta(args.delta_out))
-    )
+    if tuned is None and meta["encoder_delta"] is not None:
+        tuned = MiniLM(threads=args.threads, delta=load_delta(args.delta_out))
+    scoring_embedder = embedder if tuned is None else tuned
     classifier, report["operating_point"] = set_operating_point(fit.classifier, scoring_embedder, dev)
     size = save_classifier(classifier, args.out)
     load_started = time.perf_counter()

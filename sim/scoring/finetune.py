@@ -161,7 +161,7 @@ def tune(bert: Any, states: Frozen, y: np.ndarray, config: TuneConfig, seed: int
     model.train()
     for _ in range(config.epochs):
         for idx in epoch_batches(lengths, config.batch, config.bucket, order):
-            length = int(states.mask[idx].sum(1).max())
+            length = int(lengths[idx].max())
             logits = model(states.hidden[idx, :length], states.mask[idx, :length])
             loss = loss_fn(logits, targets[idx])
             optimizer.zero_grad()
