@@ -4,6 +4,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 from evals.agreement import agreement
 from evals.split import DATA, is_test, near_duplicates, split
@@ -65,8 +66,12 @@ def test_agreement_scores_the_second_labeller_against_the_first() -> None:
     assert report["anti_precision"] == 0.0 and report["anti_recall"] == 0.0
 
 
-def test_the_second_labeller_sample_is_from_the_training_split() -> None:
-    second = load_examples(DATA / "second_labeller.jsonl")
+@pytest.mark.parametrize(
+    ("name", "size"),
+    [("second_labeller.jsonl", 200), ("relabel_m_q.jsonl", 1059), ("relabel_control.jsonl", 172)],
+)
+def test_every_second_labelling_is_of_training_turns_only(name: str, size: int) -> None:
+    second = load_examples(DATA / name)
     train = {ex.id: ex.text for ex in load_examples(DATA / "train.jsonl")}
-    assert len(second) >= 200
+    assert len(second) == size
     assert all(train.get(ex.id) == ex.text for ex in second)
