@@ -6,15 +6,18 @@ layers tuned on all turns are saved as an fp16 delta next to the classifier. The
 is kept too and blended into each label's regression where cross-validation says it helps.
 `--layers 0` keeps the frozen base embeddings (and removes the delta).
 
-Last, the anti-pattern operating point is set on `--dev` (evals/data/dev.jsonl, never trained on):
-one scale of the anti-pattern thresholds, the one with the best recall at precision 0.82 or more.
+The training turns of the test split's writers weigh 4 (`sim.scoring.training.turn_weights`), in the
+tuning and in the regressions. Last, the anti-pattern operating point is set: one scale of the
+anti-pattern thresholds, the one with the best recall at precision 0.82 or more on the held-out
+predictions of those writers' training turns. `--dev` (evals/data/dev.jsonl, never trained on) is
+measured at the chosen scale and reported; without focus turns in the data it chooses instead.
 """
 
 import argparse
 import json
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -30,12 +33,18 @@ from sim.scoring.metrics import label_stats, micro
 from sim.scoring.model import MODEL_PATH, Classifier, head_probabilities, load_classifier, save_classifier
 from sim.scoring.training import (
     ANTI_PRECISION_FLOOR,
+    FOCUS_WEIGHT,
+    FOCUS_WRITERS,
     FOLDS,
+    Fit,
     TuningHead,
     anti_operating_point,
+    held_out_anti,
     targets,
     train,
+    turn_weights,
     with_anti_scale,
+    writer,
 )
 from sim.vocab import ANTI_PATTERNS
 
@@ -141,28 +150,52 @@ class _Remembered:
 
 
 def set_operating_point(
-    classifier: Classifier, embedder: Embedder, dev: list[Example]
+    classifier: Classifier,
+    embedder: Embedder,
+    dev: list[Example],
+    chooser: tuple[str, Callable[[float], tuple[float, float]]] | None = None,
 ) -> tuple[Classifier, dict[str, Any]]:
-    """The classifier at the anti-pattern operating point chosen on `dev`, and what was measured there."""
+    """The classifier at the anti-pattern operating point, and what was measured.
+
+    `chooser` is (what it measures, measure(scale) -> (precision, recall)); without it the point is
+    chosen on `dev`. Either way `dev` is measured at the chosen scale.
+    """
     remembered = _Remembered(embedder)
     gold: list[set[str]] = [set(ex.anti) for ex in dev]
 
-    def measure(scale: float) -> tuple[float, float]:
+    def on_dev(scale: float) -> tuple[float, float]:
         scorer = EmbedScorer(with_anti_scale(classifier, scale), remembered)
         found: list[set[str]] = [set(scorer.score(ex.text).anti) for ex in dev]
         pooled = micro(label_stats(ANTI_PATTERNS, gold, found))
         return pooled.precision, pooled.recall
 
+    chosen_on, measure = chooser or (f"{len(dev)} validation turns", on_dev)
     point = anti_operating_point(measure)
+    dev_precision, dev_recall = on_dev(point.scale)
     record = {
         "anti_threshold_scale": point.scale,
         "anti_precision_floor": ANTI_PRECISION_FLOOR,
+        "chosen_on": chosen_on,
+        "chosen_anti_precision": round(point.precision, 4),
+        "chosen_anti_recall": round(point.recall, 4),
         "dev_examples": len(dev),
-        "dev_anti_precision": round(point.precision, 4),
-        "dev_anti_recall": round(point.recall, 4),
+        "dev_anti_precision": round(dev_precision, 4),
+        "dev_anti_recall": round(dev_recall, 4),
     }
     chosen = with_anti_scale(classifier, point.scale)
     return replace(chosen, meta={**classifier.meta, **record}), record
+
+
+def focus_chooser(
+    examples: Sequence[Example], fit: Fit
+) -> tuple[str, Callable[[float], tuple[float, float]]] | None:
+    """Measures a scale on the held-out predictions of the focus writers' training turns (None: none)."""
+    rows = [i for i, ex in enumerate(examples) if writer(ex.id) in FOCUS_WRITERS]
+    if not rows:
+        return None
+    y, probs = targets(examples)[rows], fit.held_out[rows]
+    what = f"held-out predictions of {len(rows)} training turns by writers {', '.join(FOCUS_WRITERS)}"
+    return what, lambda scale: held_out_anti(y, probs, fit.classifier.thresholds, scale)
 
 
 def main(args: argparse.Namespace) -> int:
@@ -180,6 +213,7 @@ def main(args: argparse.Namespace) -> int:
     head: TuningHead | None = None
     tuned: Embedder | None = None
     config = replace(TuneConfig(), layers=args.layers)
+    weights = turn_weights(examples)
     if args.from_cross_fit:
         try:
             delta = load_delta(args.delta_out)
@@ -193,9 +227,9 @@ def main(args: argparse.Namespace) -> int:
     elif args.layers > 0:
         y = targets(examples).astype(np.float32)
         states = frozen_states(embedder.transformer, embedder.tokenizer, texts, config)
-        crossed = cross_fit(embedder.transformer, states, y, config, args.seed, FOLDS)
+        crossed = cross_fit(embedder.transformer, states, y, config, args.seed, FOLDS, weights)
         embeddings = crossed.embeddings
-        final = tune(embedder.transformer, states, y, config, args.seed)
+        final = tune(embedder.transformer, states, y, config, args.seed, weights)
         head = TuningHead(
             crossed.head_probabilities,
             final.head.weight.detach().numpy(),
@@ -211,11 +245,14 @@ def main(args: argparse.Namespace) -> int:
     else:
         embeddings = embedder.encode(texts)
         args.delta_out.unlink(missing_ok=True)
-    fit = train(examples, embeddings, seed=args.seed, meta=meta, head=head)
+    meta |= {"focus_writers": list(FOCUS_WRITERS), "focus_weight": FOCUS_WEIGHT}
+    fit = train(examples, embeddings, seed=args.seed, meta=meta, head=head, weights=weights)
     if tuned is None and meta["encoder_delta"] is not None:
         tuned = MiniLM(threads=args.threads, delta=load_delta(args.delta_out))
     scoring_embedder = embedder if tuned is None else tuned
-    classifier, report["operating_point"] = set_operating_point(fit.classifier, scoring_embedder, dev)
+    classifier, report["operating_point"] = set_operating_point(
+        fit.classifier, scoring_embedder, dev, focus_chooser(examples, fit)
+    )
     size = save_classifier(classifier, args.out)
     load_started = time.perf_counter()
     load_classifier(args.out)

@@ -208,3 +208,50 @@ def test_length_buckets_cover_every_turn_once_and_pad_less_than_random_batches()
     assert padded(bucketed) < 0.7 * padded(plain)
     again = epoch_batches(lengths, 8, 5, torch.Generator().manual_seed(0))
     assert all(torch.equal(a, b) for a, b in zip(bucketed, again, strict=True))
+
+
+def test_unit_turn_weights_tune_the_same_model_as_no_weights() -> None:
+    bert = tiny_bert()
+    states, y = separable(24)
+    config = replace(TINY, epochs=3)
+    plain = tune(bert, states, y, config, seed=0)
+    weighted = tune(bert, states, y, config, seed=0, weights=np.ones(len(y)))
+    for name, value in plain.layer_state().items():
+        np.testing.assert_allclose(value, weighted.layer_state()[name], atol=2e-3)
+
+
+def test_a_heavier_turn_pulls_the_tuning_towards_its_labels() -> None:
+    # the same states twice with opposite labels: the heavier copy decides what the head learns
+    bert = tiny_bert()
+    states, _ = separable(16)
+    twice = Frozen(torch.cat([states.hidden, states.hidden]), torch.cat([states.mask, states.mask]))
+    y = np.zeros((32, 2), dtype=np.float32)
+    y[:16, 0] = 1.0
+    config = replace(TINY, epochs=20)
+
+    def mean_probability(weights: np.ndarray) -> float:
+        model = tune(bert, twice, y, config, seed=0, weights=weights)
+        with torch.inference_mode():
+            return float(torch.sigmoid(model(states.hidden, states.mask))[:, 0].mean())
+
+    on_heavy = mean_probability(np.r_[np.full(16, 8.0), np.ones(16)])
+    off_heavy = mean_probability(np.r_[np.ones(16), np.full(16, 8.0)])
+    assert on_heavy > 0.7 and off_heavy < 0.3
+
+
+def test_cross_fit_passes_each_fold_its_own_weights(monkeypatch: pytest.MonkeyPatch) -> None:
+    import sim.scoring.finetune as finetune
+
+    seen: list[np.ndarray | None] = []
+    real = finetune.tune
+
+    def spy(bert, states, y, config, seed, weights=None):  # type: ignore[no-untyped-def]
+        seen.append(weights)
+        return real(bert, states, y, config, seed, weights)
+
+    monkeypatch.setattr(finetune, "tune", spy)
+    states, y = separable(12)
+    weights = np.arange(12, dtype=np.float64)
+    cross_fit(tiny_bert(), states, y, replace(TINY, epochs=1), seed=0, folds=3, weights=weights)
+    assert len(seen) == 3 and all(w is not None and len(w) == 8 for w in seen)
+    assert sorted(np.concatenate([np.setdiff1d(weights, w) for w in seen if w is not None])) == list(weights)

@@ -2,10 +2,12 @@
 
 import json
 import time
+from pathlib import Path
 
 import pytest
 
 from evals.scorer import evaluate
+from evals.train import DEFAULT_DATA as TRAIN
 from evals.train import DEFAULT_DEV as DEV
 from evals.train import set_operating_point
 from sim.config import Settings
@@ -91,4 +93,35 @@ def test_operating_point_measured_on_validation_turns_is_what_the_eval_measures(
     report = evaluate(dev, [chosen.score(ex.text, ex.context) for ex in dev], 1.0)
     assert record["dev_anti_precision"] == pytest.approx(report["anti_micro"]["precision"], abs=5e-4)
     assert record["dev_anti_recall"] == pytest.approx(report["anti_micro"]["recall"], abs=5e-4)
-    assert scale == 1.0 or record["dev_anti_precision"] >= record["anti_precision_floor"]
+    assert record["chosen_on"] == "80 validation turns"
+    assert (record["chosen_anti_precision"], record["chosen_anti_recall"]) == (
+        record["dev_anti_precision"],
+        record["dev_anti_recall"],
+    )
+
+
+def test_train_command_weighs_the_test_writers_and_chooses_the_operating_point_on_their_held_out_turns(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import argparse
+
+    from evals import train as train_cmd
+    from sim.scoring.model import load_classifier
+
+    rows = [json.loads(line) for line in TRAIN.read_text().splitlines()]
+    focus = [r for r in rows if r["id"].startswith(("a-", "b-"))][:60]
+    others = [r for r in rows if r["id"].startswith("c-")][:90]
+    data, dev = tmp_path / "train.jsonl", tmp_path / "dev.jsonl"
+    data.write_text("".join(json.dumps(r) + "\n" for r in focus + others))
+    dev.write_text("".join(DEV.read_text().splitlines(True)[:40]))
+    parser = argparse.ArgumentParser()
+    train_cmd.add_arguments(parser)
+    out = tmp_path / "clf.npz"
+    argv = ["--data", str(data), "--dev", str(dev), "--layers", "0", "--out", str(out)]
+    assert train_cmd.main(parser.parse_args([*argv, "--delta-out", str(tmp_path / "delta.npz")])) == 0
+    point = json.loads(capsys.readouterr().out)["operating_point"]
+    assert point["chosen_on"] == "held-out predictions of 60 training turns by writers a, b"
+    assert point["anti_threshold_scale"] in ANTI_SCALES and point["dev_examples"] == 40
+    meta = load_classifier(out).meta
+    assert meta["weighted_turns"] == 60 and meta["focus_weight"] == 4.0
+    assert meta["anti_threshold_scale"] == point["anti_threshold_scale"]

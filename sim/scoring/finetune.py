@@ -140,8 +140,18 @@ def frozen_states(bert: Any, tokenizer: Any, texts: Sequence[str], config: TuneC
     return Frozen(torch.cat(chunks), enc["attention_mask"].clone())
 
 
-def tune(bert: Any, states: Frozen, y: np.ndarray, config: TuneConfig, seed: int) -> TopLayers:
-    """Train the top layers and head on (states, y) with AdamW and a warm-up/decay schedule; seeded."""
+def tune(
+    bert: Any,
+    states: Frozen,
+    y: np.ndarray,
+    config: TuneConfig,
+    seed: int,
+    weights: np.ndarray | None = None,
+) -> TopLayers:
+    """Train the top layers and head on (states, y) with AdamW and a warm-up/decay schedule; seeded.
+
+    `weights` (one per turn, default 1) weigh each turn's loss in its batch's weighted mean.
+    """
     torch.manual_seed(seed)
     model = TopLayers(bert, config, y.shape[1])
     optimizer = torch.optim.AdamW(
@@ -154,8 +164,11 @@ def tune(bert: Any, states: Frozen, y: np.ndarray, config: TuneConfig, seed: int
     per_epoch = (len(y) + config.batch - 1) // config.batch
     steps = config.epochs * per_epoch
     schedule = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda s: lr_factor(s, steps, config.warmup))
-    loss_fn = torch.nn.BCEWithLogitsLoss(pos_weight=torch.tensor(positive_weights(y), dtype=torch.float32))
+    loss_fn = torch.nn.BCEWithLogitsLoss(
+        pos_weight=torch.tensor(positive_weights(y), dtype=torch.float32), reduction="none"
+    )
     targets = torch.tensor(y, dtype=torch.float32)
+    turn_weights = torch.ones(len(y)) if weights is None else torch.tensor(weights, dtype=torch.float32)
     order = torch.Generator().manual_seed(seed)
     lengths = states.mask.sum(1)
     model.train()
@@ -163,7 +176,8 @@ def tune(bert: Any, states: Frozen, y: np.ndarray, config: TuneConfig, seed: int
         for idx in epoch_batches(lengths, config.batch, config.bucket, order):
             length = int(lengths[idx].max())
             logits = model(states.hidden[idx, :length], states.mask[idx, :length])
-            loss = loss_fn(logits, targets[idx])
+            w = turn_weights[idx]
+            loss = (loss_fn(logits, targets[idx]).mean(1) * w).sum() / w.sum()
             optimizer.zero_grad()
             loss.backward()
             optimizer.step()
@@ -187,7 +201,13 @@ class CrossFit(NamedTuple):
 
 
 def cross_fit(
-    bert: Any, states: Frozen, y: np.ndarray, config: TuneConfig, seed: int, folds: int = 5
+    bert: Any,
+    states: Frozen,
+    y: np.ndarray,
+    config: TuneConfig,
+    seed: int,
+    folds: int = 5,
+    weights: np.ndarray | None = None,
 ) -> CrossFit:
     """Tune k models, each without one fold, and pass that fold through it, so a classifier fit on
     the results (or a check of the tuning head itself) is honest."""
@@ -195,7 +215,7 @@ def cross_fit(
     probs = np.zeros(y.shape, dtype=np.float32)
     for train_idx, val_idx in KFold(folds, shuffle=True, random_state=seed).split(y):
         part = Frozen(states.hidden[train_idx], states.mask[train_idx])
-        model = tune(bert, part, y[train_idx], config, seed)
+        model = tune(bert, part, y[train_idx], config, seed, None if weights is None else weights[train_idx])
         emb[val_idx] = embed_states(model, Frozen(states.hidden[val_idx], states.mask[val_idx]))
         weight, bias = model.head.weight.detach().numpy(), model.head.bias.detach().numpy()
         probs[val_idx] = head_probabilities(emb[val_idx], weight, bias, model.scale)
