@@ -113,6 +113,7 @@ def test_rehearse_retry_review_and_export_in_a_real_browser(app_url: str, viewpo
         page.set_default_timeout(30_000)
         page.goto(app_url)
         expect(page.locator("#start-wen-li")).to_be_visible()
+        expect(page.locator("#start-wen-li")).to_be_enabled()  # once the page's load has answered
         shot("1-choose")
 
         page.locator("#start-wen-li").click()

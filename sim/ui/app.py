@@ -123,10 +123,16 @@ def build_app(
                 tab,
                 *pages.screen_updates(scr),
                 pages.session_choices(rehearsal, st, names),
+                *[gr.Button(interactive=True) for _ in start_buttons],
             )
 
+        start_buttons = list(chooser.buttons.values())
         app.load(
-            on_load, [store], [store, tabs, *screen_out, ss.choices], concurrency_limit=None, api_name="load"
+            on_load,
+            [store],
+            [store, tabs, *screen_out, ss.choices, *start_buttons],
+            concurrency_limit=None,
+            api_name="load",
         )
 
         def starter(persona_id: str) -> Callable[..., tuple[Any, ...]]:

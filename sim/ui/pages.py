@@ -66,8 +66,10 @@ def chooser(personas: Mapping[str, Persona]) -> Chooser:
         for p in personas.values():
             with gr.Column(min_width=260, elem_classes="rh-card-col"):
                 gr.HTML(render.persona_card(p.name, p.role, p.relation, p.summary, p.difficulty))
+                # Enabled by the page's load event: a click before it would start a session that the
+                # load, answering later, replaces with the browser's stored (empty) screen.
                 buttons[p.id] = gr.Button(
-                    f"Rehearse with {p.name}", variant="primary", elem_id=f"start-{p.id}"
+                    f"Rehearse with {p.name}", variant="primary", elem_id=f"start-{p.id}", interactive=False
                 )
     return Chooser(difficulty, buttons)
 
