@@ -18,6 +18,7 @@ from sklearn.model_selection import KFold
 
 from sim.scoring.dataset import Example
 from sim.scoring.lexical import CUES, find_cues
+from sim.scoring.metrics import label_stats, micro
 from sim.scoring.model import LABELS, Classifier, Head, build_features, sigmoid
 from sim.scoring.tfidf import Vocabulary, fit_vocabulary
 from sim.scoring.verdict import anti_reported
@@ -218,11 +219,18 @@ def with_anti_scale(classifier: Classifier, scale: float) -> Classifier:
 
     Injection keeps its own threshold: it is already reported from half of it (`verdict.anti_reported`).
     """
-    thresholds = classifier.thresholds.astype(np.float64)
+    return replace(
+        classifier, thresholds=scaled_anti_thresholds(classifier.thresholds, scale).astype(np.float32)
+    )
+
+
+def scaled_anti_thresholds(thresholds: np.ndarray, scale: float) -> np.ndarray:
+    """A float64 copy of `thresholds` (one per LABELS), every anti-pattern's but injection's times `scale`."""
+    scaled = thresholds.astype(np.float64)
     for anti in ANTI_PATTERNS:
         if anti != "injection":
-            thresholds[LABELS.index(anti)] *= scale
-    return replace(classifier, thresholds=thresholds.astype(np.float32))
+            scaled[LABELS.index(anti)] *= scale
+    return scaled
 
 
 def anti_operating_point(
@@ -246,15 +254,11 @@ def held_out_anti(
     """Pooled anti-pattern (precision, recall) of held-out probabilities (turns x LABELS) against `y`,
     with the anti-pattern thresholds scaled as `with_anti_scale` does and reported as the scorer
     reports them (`anti_reported`; lexical cues aside)."""
-    tp = fp = fn = 0
-    for anti in ANTI_PATTERNS:
-        j = LABELS.index(anti)
-        threshold = float(thresholds[j]) * (1.0 if anti == "injection" else scale)
-        found = np.array([anti_reported(anti, float(p), threshold) for p in probs[:, j]], dtype=bool)
-        gold = y[:, j] == 1
-        tp += int(np.sum(found & gold))
-        fp += int(np.sum(found & ~gold))
-        fn += int(np.sum(~found & gold))
-    precision = tp / (tp + fp) if tp + fp else 0.0
-    recall = tp / (tp + fn) if tp + fn else 0.0
-    return precision, recall
+    scaled = scaled_anti_thresholds(thresholds, scale)
+    columns = [(anti, LABELS.index(anti)) for anti in ANTI_PATTERNS]
+    gold: list[set[str]] = [{a for a, j in columns if row[j] == 1} for row in y]
+    found: list[set[str]] = [
+        {a for a, j in columns if anti_reported(a, float(row[j]), float(scaled[j]))} for row in probs
+    ]
+    pooled = micro(label_stats(ANTI_PATTERNS, gold, found))
+    return pooled.precision, pooled.recall

@@ -114,6 +114,8 @@ def build_app(
             api_visibility="private",
         )
 
+        start_buttons = list(chooser.buttons.values())
+
         def on_load(raw: Any, request: gr.Request) -> tuple[Any, ...]:
             st = store_of(raw, request)
             scr = h.open_current(rehearsal, st)
@@ -126,7 +128,6 @@ def build_app(
                 *[gr.Button(interactive=True) for _ in start_buttons],
             )
 
-        start_buttons = list(chooser.buttons.values())
         app.load(
             on_load,
             [store],
