@@ -7,7 +7,7 @@ import signal
 import subprocess
 import sys
 import threading
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from html import unescape
 from pathlib import Path
 from types import TracebackType
@@ -115,13 +115,27 @@ def message_text(message: Mapping[str, Any]) -> str:
 class Browser:
     """One visitor: a gradio_client and the store its browser would keep in local storage."""
 
-    def __init__(self, url: str, store: Any = None, auth: tuple[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        url: str,
+        store: Any = None,
+        auth: tuple[str, str] | None = None,
+        on_reply: Callable[[], None] | None = None,
+    ) -> None:
         self.client = Client(url, verbose=False, auth=auth)
         self.store = store
+        self.on_reply = on_reply
+        """Called each time the app answers a call (the load check watches progress with it)."""
+
+    def call(self, *args: Any, api_name: str) -> Any:
+        out = self.client.predict(*args, api_name=api_name)
+        if self.on_reply is not None:
+            self.on_reply()
+        return out
 
     def start(self, persona_id: str) -> str:
         """Press "Rehearse with ..." for the persona; returns the new session id."""
-        out = self.client.predict(self.store, "default", api_name="/start_" + persona_id.replace("-", "_"))
+        out = self.call(self.store, "default", api_name="/start_" + persona_id.replace("-", "_"))
         self.store = find_store(out)
         current = self.store.get("current") if isinstance(self.store, Mapping) else None
         if not current:
@@ -130,12 +144,12 @@ class Browser:
 
     def send(self, text: str) -> tuple[list[str], str]:
         """Send one turn; returns the user turns the page now shows and its error text ('' when none)."""
-        out = self.client.predict(self.store, text, api_name="/send")
+        out = self.call(self.store, text, api_name="/send")
         return user_turns(out), error_text(out)
 
     def load(self) -> list[str]:
         """Reload the page: the user turns of the session it reopens."""
-        out = self.client.predict(self.store, api_name="/load")
+        out = self.call(self.store, api_name="/load")
         self.store = find_store(out)
         return user_turns(out)
 

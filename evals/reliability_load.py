@@ -10,8 +10,10 @@
 import secrets
 import sqlite3
 import tempfile
+import threading
 import time
-from concurrent.futures import ThreadPoolExecutor, wait
+from collections.abc import Sequence
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Final
@@ -43,8 +45,14 @@ LOAD_MAX_TOKENS: Final = 40
 """REHEARSE_EMBEDDED_MAX_TOKENS for the load run: ~200 turns stay within a few minutes on 2 cores."""
 
 
-LOAD_DEADLINE: Final = 900.0
-"""Seconds the many-users run may take before unfinished sessions count as a deadlock."""
+LOAD_STALL: Final = 240.0
+"""Seconds without any browser finishing a step (a start, a turn, a reload) before the run counts as a
+deadlock. On 2 cores a turn waits behind up to 19 others (about 5 s each), so a live run never goes
+this long without progress."""
+
+LOAD_CAP: Final = 2400.0
+"""Seconds the whole many-users run may take even while it progresses (a livelock, or a machine far too
+slow to say anything about); about 2.5 times what 20 x 10 turns take on 2 idle cores."""
 
 
 def turn_text(tag: str, n: int) -> str:
@@ -113,13 +121,14 @@ def run_many_users(sessions: int = 20, turns: int = 10) -> tuple[Count, Count, C
     seen = [Seen() for _ in range(sessions)]
     failures: list[str] = []
     started = time.monotonic()
+    progress = Progress()
     cap = {"REHEARSE_EMBEDDED_MAX_TOKENS": str(LOAD_MAX_TOKENS)}
     with tempfile.TemporaryDirectory(prefix="rehearse-load-") as tmp, AppProcess(Path(tmp) / "d", cap) as app:
         tags = [f"s{i:02d}x{secrets.token_hex(3)}" for i in range(sessions)]
 
         def one(i: int) -> None:
             persona_id = PERSONA_IDS[i % len(PERSONA_IDS)]
-            browser = Browser(app.url)
+            browser = Browser(app.url, on_reply=progress.tick)
             browser.start(persona_id)
             for n in range(turns):
                 text = turn_text(tags[i], n)
@@ -139,10 +148,10 @@ def run_many_users(sessions: int = 20, turns: int = 10) -> tuple[Count, Count, C
 
         pool = ThreadPoolExecutor(max_workers=sessions)
         futures = [pool.submit(one, i) for i in range(sessions)]
-        wait(futures, timeout=LOAD_DEADLINE)
+        why = await_sessions(futures, progress)
         for i, future in enumerate(futures):
             if not future.done():
-                failures.append(f"session {i} unfinished after {LOAD_DEADLINE:.0f} s (deadlock, or too busy)")
+                failures.append(f"session {i} unfinished: {why}")
             elif (exc := future.exception()) is not None:
                 failures.append(f"session {i} failed: {type(exc).__name__}: {exc}")
         pool.shutdown(wait=False, cancel_futures=True)
@@ -161,9 +170,52 @@ def run_many_users(sessions: int = 20, turns: int = 10) -> tuple[Count, Count, C
         count.seconds = time.monotonic() - started
         count.note = (
             f"{sessions} sessions x {turns} turns, replies capped at {LOAD_MAX_TOKENS} tokens; "
-            f"{restarted} reached an outcome early and went on in a new session"
+            f"{restarted} reached an outcome early and went on in a new session; "
+            f"{progress.steps} calls answered in {time.monotonic() - started:.0f} s"
         )
     return lost, duplicated, crossed
+
+
+class Progress:
+    """When any browser last got an answer from the app (thread-safe)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self.last = time.monotonic()
+        self.steps = 0
+
+    def tick(self) -> None:
+        with self._lock:
+            self.last = time.monotonic()
+            self.steps += 1
+
+    def idle(self) -> float:
+        """Seconds since the last answer."""
+        with self._lock:
+            return time.monotonic() - self.last
+
+
+def await_sessions(
+    futures: Sequence[Future[None]],
+    progress: Progress,
+    stall: float = LOAD_STALL,
+    cap: float = LOAD_CAP,
+    poll: float = 5.0,
+) -> str:
+    """Wait until every session is done; '' then, else why the wait gave up.
+
+    A deadlock shows as no answer at all for `stall` seconds; a run that keeps answering may go on,
+    up to `cap` seconds in all, because a slow machine is not a concurrency failure.
+    """
+    started = time.monotonic()
+    while True:
+        if not wait(futures, timeout=poll).not_done:
+            return ""
+        if progress.idle() >= stall:
+            return f"no answer from the app for {stall:.0f} s after {progress.steps} steps (deadlock)"
+        if time.monotonic() - started >= cap:
+            steps = progress.steps
+            return f"still running after {cap:.0f} s, {steps} steps answered (livelock, or far too slow)"
 
 
 @dataclass
