@@ -24,11 +24,12 @@ from typing import Any
 
 import numpy as np
 
+from sim.scoring.checkpoints import Checkpoints, run_key
 from sim.scoring.dataset import DatasetError, Example, load_examples
 from sim.scoring.delta import DELTA_PATH, DeltaError, load_delta, save_delta
 from sim.scoring.embed import EmbedScorer
 from sim.scoring.embedder import Embedder, EmbeddingError, MiniLM
-from sim.scoring.finetune import TuneConfig, cross_fit, frozen_states, tune
+from sim.scoring.finetune import TuneConfig, cross_fit, frozen_states, prefixed, tune_final
 from sim.scoring.metrics import label_stats, micro
 from sim.scoring.model import MODEL_PATH, Classifier, head_probabilities, load_classifier, save_classifier
 from sim.scoring.training import (
@@ -50,6 +51,7 @@ from sim.vocab import ANTI_PATTERNS
 
 DEFAULT_DATA = Path(__file__).resolve().parent / "data" / "train.jsonl"
 DEFAULT_DEV = Path(__file__).resolve().parent / "data" / "dev.jsonl"
+DEFAULT_CHECKPOINTS = Path(__file__).resolve().parent.parent / ".cache" / "train"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -81,6 +83,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="also save the cross-fitted embeddings, the tuning head's held-out probabilities and the "
         "final head (npz), for experiments on the classifier without re-tuning",
     )
+    parser.add_argument(
+        "--checkpoints",
+        type=Path,
+        default=DEFAULT_CHECKPOINTS,
+        help="folder for each finished fold and the final model, so a stopped run resumes where it "
+        "stopped; parts are keyed by the data and settings (default: %(default)s)",
+    )
+    parser.add_argument("--no-checkpoints", dest="checkpoints", action="store_const", const=None)
     parser.add_argument(
         "--from-cross-fit",
         type=Path,
@@ -198,6 +208,15 @@ def focus_chooser(
     return what, lambda scale: held_out_anti(y, probs, fit.classifier.thresholds, scale)
 
 
+def _progress(started: float) -> Callable[[str], None]:
+    """A progress line on stderr with the seconds since `started` (stdout keeps the JSON report)."""
+
+    def say(message: str) -> None:
+        print(f"[{time.perf_counter() - started:7.0f} s] {message}", file=sys.stderr, flush=True)
+
+    return say
+
+
 def main(args: argparse.Namespace) -> int:
     try:
         examples = load_examples(args.data)
@@ -207,6 +226,7 @@ def main(args: argparse.Namespace) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     started = time.perf_counter()
+    say = _progress(started)
     texts = [ex.text for ex in examples]
     report: dict[str, Any] = {"examples": len(examples)}
     meta: dict[str, Any] = {"encoder_delta": None}
@@ -226,19 +246,25 @@ def main(args: argparse.Namespace) -> int:
         report["added_after_tuning"] = added
     elif args.layers > 0:
         y = targets(examples).astype(np.float32)
+        say("caching the frozen layers' states")
         states = frozen_states(embedder.transformer, embedder.tokenizer, texts, config)
-        crossed = cross_fit(embedder.transformer, states, y, config, args.seed, FOLDS, weights)
-        embeddings = crossed.embeddings
-        final = tune(embedder.transformer, states, y, config, args.seed, weights)
-        head = TuningHead(
-            crossed.head_probabilities,
-            final.head.weight.detach().numpy(),
-            final.head.bias.detach().numpy(),
-            final.scale,
+        settings = {"tuning": config.as_meta(), "seed": args.seed, "folds": FOLDS}
+        saved = (
+            None
+            if args.checkpoints is None
+            else Checkpoints(args.checkpoints, run_key(texts, y, weights, settings))
         )
+        if saved is not None:
+            say(f"checkpoints: {saved.path('*')}")
+        crossed = cross_fit(embedder.transformer, states, y, config, args.seed, FOLDS, weights, say, saved)
+        embeddings = crossed.embeddings
+        final = tune_final(
+            embedder.transformer, states, y, config, args.seed, weights, prefixed(say, "final "), saved
+        )
+        head = TuningHead(crossed.head_probabilities, final.weight, final.bias, final.scale)
         if args.cross_fit_out:
             _save_cross_fit(args.cross_fit_out, examples, embeddings, head)
-        delta = save_delta(final.layer_state(), args.delta_out)
+        delta = save_delta(final.layers, args.delta_out)
         meta = {"encoder_delta": delta.fingerprint, "tuning": config.as_meta()}
         report["delta"] = {"file": str(args.delta_out), "bytes": args.delta_out.stat().st_size}
         report["tune_seconds"] = round(time.perf_counter() - started, 1)
@@ -246,10 +272,12 @@ def main(args: argparse.Namespace) -> int:
         embeddings = embedder.encode(texts)
         args.delta_out.unlink(missing_ok=True)
     meta |= {"focus_writers": list(FOCUS_WRITERS), "focus_weight": FOCUS_WEIGHT}
+    say("fitting the regressions (C grid x 5 folds, then all turns)")
     fit = train(examples, embeddings, seed=args.seed, meta=meta, head=head, weights=weights)
     if tuned is None and meta["encoder_delta"] is not None:
         tuned = MiniLM(threads=args.threads, delta=load_delta(args.delta_out))
     scoring_embedder = embedder if tuned is None else tuned
+    say("choosing the anti-pattern operating point")
     classifier, report["operating_point"] = set_operating_point(
         fit.classifier, scoring_embedder, dev, focus_chooser(examples, fit)
     )

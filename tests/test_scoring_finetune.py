@@ -12,6 +12,7 @@ import torch
 from transformers import BertConfig, BertModel
 
 from evals.train import _load_cross_fit, _save_cross_fit
+from sim.scoring.checkpoints import Checkpoints, run_key
 from sim.scoring.dataset import DatasetError, Example
 from sim.scoring.delta import DeltaError, apply_delta, fingerprint, load_delta, save_delta
 from sim.scoring.finetune import (
@@ -24,6 +25,7 @@ from sim.scoring.finetune import (
     pool,
     positive_weights,
     tune,
+    tune_final,
 )
 from sim.scoring.model import head_probabilities
 from sim.scoring.training import TuningHead
@@ -245,9 +247,9 @@ def test_cross_fit_passes_each_fold_its_own_weights(monkeypatch: pytest.MonkeyPa
     seen: list[np.ndarray | None] = []
     real = finetune.tune
 
-    def spy(bert, states, y, config, seed, weights=None):  # type: ignore[no-untyped-def]
+    def spy(bert, states, y, config, seed, weights=None, progress=None):  # type: ignore[no-untyped-def]
         seen.append(weights)
-        return real(bert, states, y, config, seed, weights)
+        return real(bert, states, y, config, seed, weights, progress)
 
     monkeypatch.setattr(finetune, "tune", spy)
     states, y = separable(12)
@@ -255,3 +257,91 @@ def test_cross_fit_passes_each_fold_its_own_weights(monkeypatch: pytest.MonkeyPa
     cross_fit(tiny_bert(), states, y, replace(TINY, epochs=1), seed=0, folds=3, weights=weights)
     assert len(seen) == 3 and all(w is not None and len(w) == 8 for w in seen)
     assert sorted(np.concatenate([np.setdiff1d(weights, w) for w in seen if w is not None])) == list(weights)
+
+
+def test_tuning_reports_each_fold_and_epoch_as_it_finishes() -> None:
+    states, y = separable(12)
+    heard: list[str] = []
+    cross_fit(tiny_bert(), states, y, replace(TINY, epochs=2), seed=0, folds=3, progress=heard.append)
+    assert heard == [f"fold {f}/3 epoch {e}/2" for f in (1, 2, 3) for e in (1, 2)]
+    quiet = tune(tiny_bert(), states, y, replace(TINY, epochs=2), seed=0)
+    told = tune(tiny_bert(), states, y, replace(TINY, epochs=2), seed=0, progress=heard.append)
+    assert heard[-2:] == ["epoch 1/2", "epoch 2/2"]
+    np.testing.assert_array_equal(embed_states(quiet, states), embed_states(told, states))
+
+
+def _counting_tune(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    import sim.scoring.finetune as finetune
+
+    calls: list[int] = []
+    real = finetune.tune
+
+    def counted(*args, **kwargs):  # type: ignore[no-untyped-def]
+        calls.append(1)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(finetune, "tune", counted)
+    return calls
+
+
+def test_a_stopped_cross_fit_resumes_from_its_checkpoints_with_the_same_result(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    states, y = separable(12)
+    config = replace(TINY, epochs=2)
+    plain = cross_fit(tiny_bert(), states, y, config, seed=0, folds=3)
+    calls = _counting_tune(monkeypatch)
+    store = Checkpoints(tmp_path, run_key(["t"] * 12, y, None, {"folds": 3}))
+    first = cross_fit(tiny_bert(), states, y, config, seed=0, folds=3, checkpoints=store)
+    assert len(calls) == 3 and len(list(tmp_path.glob("*.npz"))) == 3
+    store.path("fold-2-of-3").unlink()
+    heard: list[str] = []
+    again = cross_fit(
+        tiny_bert(), states, y, config, seed=0, folds=3, progress=heard.append, checkpoints=store
+    )
+    assert len(calls) == 4
+    assert "fold 1/3 read back from its checkpoint" in heard and "fold 2/3 epoch 2/2" in heard
+    for out in (first, again):
+        np.testing.assert_array_equal(out.embeddings, plain.embeddings)
+        np.testing.assert_array_equal(out.head_probabilities, plain.head_probabilities)
+
+
+def test_the_final_model_is_read_back_whole_and_other_inputs_do_not_reuse_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    states, y = separable(12)
+    config = replace(TINY, epochs=2)
+    calls = _counting_tune(monkeypatch)
+    store = Checkpoints(tmp_path, run_key(["t"] * 12, y, None, {"folds": 3}))
+    made = tune_final(tiny_bert(), states, y, config, seed=0, checkpoints=store)
+    read = tune_final(tiny_bert(), states, y, config, seed=0, checkpoints=store)
+    assert len(calls) == 1
+    assert made.layers.keys() == read.layers.keys() and made.scale == read.scale
+    for name, value in made.layers.items():
+        np.testing.assert_array_equal(read.layers[name], value)
+    np.testing.assert_array_equal(read.weight, made.weight)
+    other = Checkpoints(tmp_path, run_key(["t"] * 12, y, np.full(12, 4.0), {"folds": 3}))
+    tune_final(tiny_bert(), states, y, config, seed=0, checkpoints=other)
+    assert len(calls) == 2
+
+
+def test_a_checkpoint_written_halfway_or_unreadable_counts_as_not_done(tmp_path: Path) -> None:
+    store = Checkpoints(tmp_path, "k")
+    store.save("fold-1-of-5", {"embeddings": np.ones((2, 3), dtype=np.float32)})
+    store.path("fold-1-of-5").write_bytes(b"PK\x03\x04 cut off")
+    assert store.load("fold-1-of-5") is None
+    store.path("fold-2-of-5").with_name(store.path("fold-2-of-5").name + ".partial").write_bytes(b"x")
+    assert store.load("fold-2-of-5") is None
+
+
+def test_the_run_key_changes_with_every_input() -> None:
+    y = np.zeros((2, 3), dtype=np.float32)
+    base = run_key(["a", "b"], y, None, {"seed": 0})
+    assert base == run_key(["a", "b"], y.copy(), None, {"seed": 0})
+    changed = [
+        run_key(["a", "c"], y, None, {"seed": 0}),
+        run_key(["a", "b"], y + np.eye(2, 3, dtype=np.float32), None, {"seed": 0}),
+        run_key(["a", "b"], y, np.ones(2), {"seed": 0}),
+        run_key(["a", "b"], y, None, {"seed": 1}),
+    ]
+    assert base not in changed and len(set(changed)) == len(changed)

@@ -7,14 +7,15 @@ it into each label where cross-validation says it helps (`sim.scoring.model.Head
 """
 
 import copy
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
-from typing import Any, NamedTuple
+from typing import Any, Final, NamedTuple
 
 import numpy as np
 import torch
 from sklearn.model_selection import KFold
 
+from sim.scoring.checkpoints import Checkpoints
 from sim.scoring.model import head_probabilities
 
 
@@ -147,10 +148,12 @@ def tune(
     config: TuneConfig,
     seed: int,
     weights: np.ndarray | None = None,
+    progress: Callable[[str], None] | None = None,
 ) -> TopLayers:
     """Train the top layers and head on (states, y) with AdamW and a warm-up/decay schedule; seeded.
 
     `weights` (one per turn, default 1) weigh each turn's loss in its batch's weighted mean.
+    `progress`, if given, is told after each epoch ("epoch 3/12").
     """
     torch.manual_seed(seed)
     model = TopLayers(bert, config, y.shape[1])
@@ -172,7 +175,7 @@ def tune(
     order = torch.Generator().manual_seed(seed)
     lengths = states.mask.sum(1)
     model.train()
-    for _ in range(config.epochs):
+    for epoch in range(config.epochs):
         for idx in epoch_batches(lengths, config.batch, config.bucket, order):
             length = int(lengths[idx].max())
             logits = model(states.hidden[idx, :length], states.mask[idx, :length])
@@ -182,6 +185,8 @@ def tune(
             loss.backward()
             optimizer.step()
             schedule.step()
+        if progress is not None:
+            progress(f"epoch {epoch + 1}/{config.epochs}")
     model.eval()
     model.round_to_half()
     return model
@@ -208,15 +213,78 @@ def cross_fit(
     seed: int,
     folds: int = 5,
     weights: np.ndarray | None = None,
+    progress: Callable[[str], None] | None = None,
+    checkpoints: Checkpoints | None = None,
 ) -> CrossFit:
     """Tune k models, each without one fold, and pass that fold through it, so a classifier fit on
-    the results (or a check of the tuning head itself) is honest."""
+    the results (or a check of the tuning head itself) is honest. `progress` hears each fold's epochs;
+    a fold already in `checkpoints` is read back instead of tuned again (each fold's tuning is seeded
+    on its own, so the result is the same)."""
     emb = np.zeros((len(y), bert.config.hidden_size), dtype=np.float32)
     probs = np.zeros(y.shape, dtype=np.float32)
-    for train_idx, val_idx in KFold(folds, shuffle=True, random_state=seed).split(y):
+    splits = KFold(folds, shuffle=True, random_state=seed).split(y)
+    for fold, (train_idx, val_idx) in enumerate(splits, start=1):
+        name = f"fold-{fold}-of-{folds}"
+        saved = None if checkpoints is None else checkpoints.load(name)
+        if saved is not None and saved["embeddings"].shape == (len(val_idx), emb.shape[1]):
+            emb[val_idx], probs[val_idx] = saved["embeddings"], saved["probabilities"]
+            if progress is not None:
+                progress(f"fold {fold}/{folds} read back from its checkpoint")
+            continue
         part = Frozen(states.hidden[train_idx], states.mask[train_idx])
-        model = tune(bert, part, y[train_idx], config, seed, None if weights is None else weights[train_idx])
+        part_weights = None if weights is None else weights[train_idx]
+        heard = None if progress is None else prefixed(progress, f"fold {fold}/{folds} ")
+        model = tune(bert, part, y[train_idx], config, seed, part_weights, heard)
         emb[val_idx] = embed_states(model, Frozen(states.hidden[val_idx], states.mask[val_idx]))
         weight, bias = model.head.weight.detach().numpy(), model.head.bias.detach().numpy()
         probs[val_idx] = head_probabilities(emb[val_idx], weight, bias, model.scale)
+        if checkpoints is not None:
+            checkpoints.save(name, {"embeddings": emb[val_idx], "probabilities": probs[val_idx]})
     return CrossFit(emb, probs)
+
+
+class Tuned(NamedTuple):
+    """What is kept of a tuned model: its layers' weights (base encoder names), the head and its scale."""
+
+    layers: dict[str, np.ndarray]
+    weight: np.ndarray
+    bias: np.ndarray
+    scale: float
+
+
+_LAYER: Final = "layer:"
+
+
+def tune_final(
+    bert: Any,
+    states: Frozen,
+    y: np.ndarray,
+    config: TuneConfig,
+    seed: int,
+    weights: np.ndarray | None = None,
+    progress: Callable[[str], None] | None = None,
+    checkpoints: Checkpoints | None = None,
+) -> Tuned:
+    """`tune` on all turns, kept as arrays; read back from `checkpoints` when a run already did it."""
+    saved = None if checkpoints is None else checkpoints.load("final")
+    if saved is not None:
+        if progress is not None:
+            progress("final model read back from its checkpoint")
+        layers = {k.removeprefix(_LAYER): v for k, v in saved.items() if k.startswith(_LAYER)}
+        return Tuned(layers, saved["head_weight"], saved["head_bias"], float(saved["scale"]))
+    model = tune(bert, states, y, config, seed, weights, progress)
+    weight, bias = model.head.weight.detach().numpy(), model.head.bias.detach().numpy()
+    tuned = Tuned(model.layer_state(), weight, bias, model.scale)
+    if checkpoints is not None:
+        arrays = {f"{_LAYER}{k}": v for k, v in tuned.layers.items()}
+        checkpoints.save(
+            "final",
+            arrays
+            | {"head_weight": weight, "head_bias": bias, "scale": np.array(model.scale, dtype=np.float32)},
+        )
+    return tuned
+
+
+def prefixed(progress: Callable[[str], None], prefix: str) -> Callable[[str], None]:
+    """`progress` with `prefix` put before each message."""
+    return lambda message: progress(prefix + message)
