@@ -28,6 +28,9 @@ def test_an_in_character_reply_passes_unchanged() -> None:
         "Sure, as your assistant I can role-play Wen for you.",
         "How can I help you today?",
         "The user seems upset about the meeting.",
+        "The following is a response to your question about how to respond to a text based on the premise"
+        " that you are a friendly customer support agent.",
+        "Here's my reply to your message: I understand.",
     ],
 )
 def test_out_of_character_replies_fail(reply: str) -> None:

@@ -22,7 +22,9 @@ _OUT_OF_CHARACTER = re.compile(
     r"|i'?m here to help|i am here to help|how (can|may) i (help|assist)|happy to help"
     r"|i cannot (assist|help with)|role[- ]?play|simulat(ion|ed|or)|the user\b|user's"
     r"|(debug|developer|admin) mode|debugging the model|model name"
-    r"|my (configuration|config|training|weights|parameters|programming))",
+    r"|my (configuration|config|training|weights|parameters|programming)"
+    r"|the following (is|are)\b|(a|my|this) (response|reply) to your (question|request|prompt|message)"
+    r"|based on the premise|here(?: is|'s) (a|my) (response|reply)\b)",
     re.IGNORECASE,
 )
 _LEAK = re.compile(

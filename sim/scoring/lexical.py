@@ -136,7 +136,7 @@ CUES: Final[tuple[Cue, ...]] = (
         r"(?:helpful\s+)?(?:assistant|ai|chatbot|language\s+model|llm|judge|scorer|grader|system|dan)\b"
         r"|\b(?:reveal|print|show|repeat)\s+(?:me\s+)?(?:your|the)\s+(?:system\s+)?(?:prompt|instructions)\b"
         r"|\byou(?:'re|\s+are)\s+(?:now\s+)?(?:the\s+)?(?:judge|scorer|grader|evaluator)\b"
-        r"|\bnew\s+instructions\b|\bdeveloper\s+mode\b|\bjailbreak\b",
+        r"|\bnew\s+instructions\b|\bdeveloper\s+mode\b|\bjailbreak\b|\bsystem\s+prompts?\b",
     ),
 )
 
