@@ -90,7 +90,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="folder for each finished fold and the final model, so a stopped run resumes where it "
         "stopped; parts are keyed by the data and settings (default: %(default)s)",
     )
-    parser.add_argument("--no-checkpoints", dest="checkpoints", action="store_const", const=None)
+    parser.add_argument(
+        "--no-checkpoints",
+        dest="checkpoints",
+        action="store_const",
+        const=None,
+        help="tune everything again and keep no checkpoints",
+    )
     parser.add_argument(
         "--from-cross-fit",
         type=Path,
@@ -249,17 +255,17 @@ def main(args: argparse.Namespace) -> int:
         say("caching the frozen layers' states")
         states = frozen_states(embedder.transformer, embedder.tokenizer, texts, config)
         settings = {"tuning": config.as_meta(), "seed": args.seed, "folds": FOLDS}
-        saved = (
+        store = (
             None
             if args.checkpoints is None
             else Checkpoints(args.checkpoints, run_key(texts, y, weights, settings))
         )
-        if saved is not None:
-            say(f"checkpoints: {saved.path('*')}")
-        crossed = cross_fit(embedder.transformer, states, y, config, args.seed, FOLDS, weights, say, saved)
+        if store is not None:
+            say(f"checkpoints: {store.path('*')}")
+        crossed = cross_fit(embedder.transformer, states, y, config, args.seed, FOLDS, weights, say, store)
         embeddings = crossed.embeddings
         final = tune_final(
-            embedder.transformer, states, y, config, args.seed, weights, prefixed(say, "final "), saved
+            embedder.transformer, states, y, config, args.seed, weights, prefixed(say, "final "), store
         )
         head = TuningHead(crossed.head_probabilities, final.weight, final.bias, final.scale)
         if args.cross_fit_out:
