@@ -29,7 +29,7 @@ from sim.scoring.dataset import DatasetError, Example, load_examples
 from sim.scoring.delta import DELTA_PATH, DeltaError, load_delta, save_delta
 from sim.scoring.embed import EmbedScorer
 from sim.scoring.embedder import Embedder, EmbeddingError, MiniLM
-from sim.scoring.finetune import TuneConfig, cross_fit, frozen_states, prefixed, tune_final
+from sim.scoring.finetune import TuneConfig, cross_fit, frozen_states, tune_final
 from sim.scoring.metrics import label_stats, micro
 from sim.scoring.model import MODEL_PATH, Classifier, head_probabilities, load_classifier, save_classifier
 from sim.scoring.training import (
@@ -264,9 +264,7 @@ def main(args: argparse.Namespace) -> int:
             say(f"checkpoints: {store.path('*')}")
         crossed = cross_fit(embedder.transformer, states, y, config, args.seed, FOLDS, weights, say, store)
         embeddings = crossed.embeddings
-        final = tune_final(
-            embedder.transformer, states, y, config, args.seed, weights, prefixed(say, "final "), store
-        )
+        final = tune_final(embedder.transformer, states, y, config, args.seed, weights, say, store)
         head = TuningHead(crossed.head_probabilities, final.weight, final.bias, final.scale)
         if args.cross_fit_out:
             _save_cross_fit(args.cross_fit_out, examples, embeddings, head)

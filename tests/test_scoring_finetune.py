@@ -313,9 +313,11 @@ def test_the_final_model_is_read_back_whole_and_other_inputs_do_not_reuse_it(
     config = replace(TINY, epochs=2)
     calls = _counting_tune(monkeypatch)
     store = Checkpoints(tmp_path, run_key(["t"] * 12, y, None, {"folds": 3}))
-    made = tune_final(tiny_bert(), states, y, config, seed=0, checkpoints=store)
-    read = tune_final(tiny_bert(), states, y, config, seed=0, checkpoints=store)
+    heard: list[str] = []
+    made = tune_final(tiny_bert(), states, y, config, seed=0, progress=heard.append, checkpoints=store)
+    read = tune_final(tiny_bert(), states, y, config, seed=0, progress=heard.append, checkpoints=store)
     assert len(calls) == 1
+    assert heard == ["final epoch 1/2", "final epoch 2/2", "final model read back from its checkpoint"]
     assert made.layers.keys() == read.layers.keys() and made.scale == read.scale
     for name, value in made.layers.items():
         np.testing.assert_array_equal(read.layers[name], value)

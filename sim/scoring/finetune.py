@@ -265,14 +265,16 @@ def tune_final(
     progress: Callable[[str], None] | None = None,
     checkpoints: Checkpoints | None = None,
 ) -> Tuned:
-    """`tune` on all turns, kept as arrays; read back from `checkpoints` when a run already did it."""
+    """`tune` on all turns, kept as arrays; read back from `checkpoints` when a run already did it.
+    `progress` hears its epochs as "final epoch 3/12", like `cross_fit`'s folds."""
     saved = None if checkpoints is None else checkpoints.load("final")
     if saved is not None:
         if progress is not None:
             progress("final model read back from its checkpoint")
         layers = {k.removeprefix(_LAYER): v for k, v in saved.items() if k.startswith(_LAYER)}
         return Tuned(layers, saved["head_weight"], saved["head_bias"], float(saved["scale"]))
-    model = tune(bert, states, y, config, seed, weights, progress)
+    heard = None if progress is None else prefixed(progress, "final ")
+    model = tune(bert, states, y, config, seed, weights, heard)
     weight, bias = model.head.weight.detach().numpy(), model.head.bias.detach().numpy()
     tuned = Tuned(model.layer_state(), weight, bias, model.scale)
     if checkpoints is not None:
