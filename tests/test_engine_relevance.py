@@ -1,5 +1,6 @@
 """The topic check: a fluent reply about nothing in the conversation goes to the authored line."""
 
+import threading
 from collections.abc import Sequence
 
 import numpy as np
@@ -119,3 +120,34 @@ def test_starting_a_session_embeds_the_personas_references_ahead_of_the_first_tu
     while not embedder.calls and time.monotonic() < deadline:
         time.sleep(0.01)
     assert embedder.calls and embedder.calls[0] == references(persona("wen-li"))
+
+
+class BlockingEmbedder(WordEmbedder):
+    """Holds the reference pass until released, like a real embedding still running."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.release = threading.Event()
+        self.entered = threading.Event()
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
+        self.entered.set()
+        self.release.wait(10)
+        return super().encode(texts)
+
+
+def test_the_background_preparation_is_waited_for_at_exit_not_killed_mid_embedding() -> None:
+    embedder = BlockingEmbedder()
+    rehearsal = Rehearsal(
+        FakeModels(), KeywordScorer(), InMemorySaver(), {"wen-li": persona("wen-li")},
+        use_default_coach=False, topic_gate=TopicGate(embedder, minimum=0.3),
+    )  # fmt: skip
+    rehearsal.start("wen-li")
+    assert embedder.entered.wait(10)
+    running = [t for t in threading.enumerate() if t.name == "rehearse-prepare"]
+    try:
+        assert running and not any(t.daemon for t in running)
+    finally:
+        embedder.release.set()
+        for t in running:
+            t.join(10)

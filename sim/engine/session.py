@@ -144,7 +144,10 @@ class Rehearsal:
             "updated_at": stamp,
         }
         if self.read_cards or self._gate is not None:
-            threading.Thread(target=self._prepare, args=(persona,), daemon=True).start()
+            # Not a daemon: the interpreter waits for it at exit instead of tearing torch down under an
+            # embedding in progress, which aborted the process ("terminate called without an active
+            # exception"). Its work is bounded: one embedding pass and one model call with a timeout.
+            threading.Thread(target=self._prepare, args=(persona,), name="rehearse-prepare").start()
         self.graph.invoke(initial, thread(session_id), durability="sync")
         view = self.view(session_id, owner=owner)
         self._index(view)
