@@ -144,9 +144,8 @@ class Rehearsal:
             "updated_at": stamp,
         }
         if self.read_cards or self._gate is not None:
-            # Not a daemon: the interpreter waits for it at exit instead of tearing torch down under an
-            # embedding in progress, which aborted the process ("terminate called without an active
-            # exception"). Its work is bounded: one embedding pass and one model call with a timeout.
+            # Not a daemon: exit waits for it rather than tearing torch down mid-embedding, which aborted
+            # the process. Bounded: one embedding pass, one model call under the client's timeout and retries.
             threading.Thread(target=self._prepare, args=(persona,), name="rehearse-prepare").start()
         self.graph.invoke(initial, thread(session_id), durability="sync")
         view = self.view(session_id, owner=owner)
